@@ -1,0 +1,55 @@
+/* mb_common.h — types, errors and small helpers shared by every part of madbench. */
+#ifndef MB_COMMON_H
+#define MB_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The scalar of models and backends. Production builds use float; the gradient
+ * checks compile the same CPU backend, layers and model with MB_REAL_DOUBLE so that
+ * finite differences are taken in double precision. */
+#ifdef MB_REAL_DOUBLE
+typedef double mb_real;
+#else
+typedef float mb_real;
+#endif
+
+/* Error codes returned by library functions. The command line exits with the
+ * code itself, so bad input always exits 2. */
+typedef enum {
+    MB_OK = 0,
+    MB_EINTERNAL = 1, /* a bug or an unexpected library failure */
+    MB_EINPUT = 2,    /* bad file, bad option, inconsistent data */
+    MB_EIO = 3,       /* a file could not be read or written */
+    MB_ENOMEM = 4,    /* host or device memory exhausted */
+    MB_ENUMERIC = 5,  /* NaN/Inf loss or a failed decomposition */
+    MB_ENODEVICE = 6  /* the requested device is not present */
+} mb_status;
+
+/* Library code records what went wrong here and returns the code; only the
+ * command line prints it (one line) and exits. */
+int mb_fail(mb_status code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+const char *mb_last_error(void);
+void mb_clear_error(void);
+
+/* Progress and warnings go to stderr; quiet mode silences progress only. */
+void mb_set_quiet(int quiet);
+int mb_is_quiet(void);
+void mb_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void mb_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+double mb_now_seconds(void); /* monotonic clock */
+
+/* Host allocation that records an MB_ENOMEM error naming what was requested. */
+void *mb_host_alloc(size_t bytes, const char *what);
+
+#define MB_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define MB_TRY(expr)                    \
+    do {                                \
+        int mb_try_rc_ = (expr);        \
+        if (mb_try_rc_ != MB_OK)        \
+            return mb_try_rc_;          \
+    } while (0)
+
+#endif
