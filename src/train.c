@@ -100,9 +100,12 @@ int mb_train(mb_model *m, const mb_dataset *ds, const mb_train_options *opt,
                 char eta[32];
                 format_duration(eta, sizeof eta,
                                 (now - start) * (total_batches - done_batches) / done_batches);
-                mb_progress("\r%s%sepoch %d/%d  batch %d/%d  loss %.4f  %.0f img/s  ETA %s   ",
+                char loss[32] = "-"; /* the last finished epoch's; none yet in the first */
+                if (epoch > 0)
+                    snprintf(loss, sizeof loss, "%.4f", last_loss);
+                mb_progress("\r%s%sepoch %d/%d  batch %d/%d  loss %s  %.0f img/s  ETA %s   ",
                             opt->label ? opt->label : "", opt->label ? "  " : "", epoch + 1,
-                            opt->epochs, b + 1, n_batches, last_loss, rate, eta);
+                            opt->epochs, b + 1, n_batches, loss, rate, eta);
                 last_print = now;
             }
         }
