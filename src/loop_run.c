@@ -12,6 +12,7 @@
 #include "loop_state.h"
 #include "mb_image.h"
 #include "mb_philox.h"
+#include "mb_report.h"
 
 #include <errno.h>
 #include <math.h>
@@ -253,12 +254,7 @@ static char *format_json(int g, const gen_info *gi, const mb_metrics_result *m)
     char extra[1024], *text = NULL;
     size_t len = 0;
     char wm[256] = "";
-    if (isfinite(gi->wm_fpr))
-        snprintf(wm, sizeof wm, ",\"wm_tpr\":%s,\"wm_fpr\":%.17g,\"wm_passthrough\":%s",
-                 isfinite(gi->wm_tpr) ? "" : "null", gi->wm_fpr,
-                 isfinite(gi->wm_passthrough) ? "" : "null");
-    /* (numbers are filled below when finite; this keeps null for the missing ones) */
-    if (isfinite(gi->wm_fpr)) {
+    if (isfinite(gi->wm_fpr)) { /* the watermark is on; null where not measured */
         char tpr[40] = "null", pass[40] = "null";
         if (isfinite(gi->wm_tpr))
             snprintf(tpr, sizeof tpr, "%.17g", gi->wm_tpr);
@@ -841,8 +837,12 @@ int mb_run(const mb_run_config *cfg, int resume, const char *command_line)
         mb_progress("run: all %d generations were already done\n", cfg->generations);
     if (rc == MB_OK)
         rc = write_manifest(&r, 1);
+    if (rc == MB_OK && mb_report_run_folder(r.dir) != MB_OK) /* the results stand without it */
+        mb_progress("run: the report was not written: %s (retry: madbench report %s)\n",
+                    mb_last_error(), r.dir);
     if (rc == MB_OK)
-        printf("results: %s (metrics.csv, metrics.jsonl, manifest.json, grids/)\n", r.dir);
+        printf("results: %s (report.html, metrics.csv, metrics.jsonl, manifest.json, grids/)\n",
+               r.dir);
 
     mb_loop_state_free(&r.state);
     mb_metrics_ref_destroy(r.ref);
