@@ -138,6 +138,69 @@ struct mb_backend {
     double (*sum)(mb_backend *be, const mb_real *x, size_t n);
     /* 1 when every element is finite, 0 otherwise. */
     int (*all_finite)(mb_backend *be, const mb_real *x, size_t n);
+
+    /* ---- metric operations ----
+     * Statistics of feature sets (metrics_*.c) run in float64 whatever mb_real is:
+     * features are promoted once with to_f64. Matrices are row-major as above.
+     * Reductions are deterministic for any thread count. */
+    /* y[i] = (double)x[i]. */
+    void (*to_f64)(mb_backend *be, const mb_real *x, double *y, size_t n);
+    /* gemm in double precision (same conventions as gemm; cuBLAS Dgemm). */
+    void (*gemm_f64)(mb_backend *be, int trans_a, int trans_b, int m, int n, int k,
+                     double alpha, const double *a, int lda, const double *b, int ldb,
+                     double beta, double *c, int ldc);
+    /* Symmetric eigen-decomposition of a [n, n] (row-major, both triangles set):
+     * on return w [n] holds the eigenvalues in ascending order and column i of a
+     * the unit eigenvector of w[i] (LAPACK dsyevd / cuSOLVER syevd). w is a backend
+     * pointer. Synchronises; returns MB_OK or MB_ENUMERIC (recorded) when the
+     * decomposition fails. */
+    int (*syevd_f64)(mb_backend *be, int n, double *a, double *w);
+    /* mean[j] = sum_i x[i][j] / rows for x [rows, cols]. */
+    void (*column_means_f64)(mb_backend *be, const double *x, int rows, int cols,
+                             double *mean);
+    /* x[i][j] -= v[j]: centres rows on a mean (own or another set's). */
+    void (*sub_row_f64)(mb_backend *be, double *x, int rows, int cols, const double *v);
+    /* x[i][j] *= s[j]: e.g. eigenvectors times sqrt(eigenvalues). */
+    void (*scale_columns_f64)(mb_backend *be, double *x, int rows, int cols,
+                              const double *s);
+    /* a = (a + a^T) / 2 for a [n, n]: removes rounding asymmetry before syevd. */
+    void (*symmetrize_f64)(mb_backend *be, double *a, int n);
+    /* out[i] = sum_j x[i][j]^2. */
+    void (*row_sq_norms_f64)(mb_backend *be, const double *x, int rows, int cols,
+                             double *out);
+    /* x[i] /= ||x[i]|| (rows of norm 0 are left as they are): the cosine kernel. */
+    void (*normalize_rows_f64)(mb_backend *be, double *x, int rows, int cols);
+    /* Squared Euclidean distances through one GEMM:
+     * out[i][j] = max(x_sq[i] - 2 x[i].y[j] + y_sq[j], 0) for x [m, d], y [n, d],
+     * x_sq [m], y_sq [n] (row_sq_norms_f64) and out [m, n] (row stride n). */
+    void (*sq_distances_f64)(mb_backend *be, int m, int n, int d, const double *x,
+                             const double *y, const double *x_sq, const double *y_sq,
+                             double *out);
+    /* out[i] = the k-th smallest (k counts from 1) of row i of x [rows, cols];
+     * 1 <= k <= cols. Used for k-NN radii (k + 1 when the row contains the point
+     * itself at distance 0). */
+    void (*row_kth_smallest_f64)(mb_backend *be, const double *x, int rows, int cols,
+                                 int k, double *out);
+    /* Counts the entries of dist [rows, cols] strictly below a radius, adding to
+     * int counts: the radius of entry (i, j) is radius[i] when radius_per_row,
+     * else radius[j]; counts[i] += ... per row when count_per_row, else counts[j]
+     * per column. (Precision/recall/density/coverage, Naeem et al. 2020.) */
+    void (*count_below_f64)(mb_backend *be, const double *dist, int rows, int cols,
+                            const double *radius, int radius_per_row, int *counts,
+                            int count_per_row);
+    /* Sum over gram [rows, cols] of the cubic polynomial kernel (g * scale + 1)^3,
+     * skipping the diagonal (i == j) when skip_diag (KID, Binkowski et al. 2018). */
+    double (*poly3_kernel_sum_f64)(mb_backend *be, const double *gram, int rows, int cols,
+                                   double scale, int skip_diag);
+    /* Sum of x[i] (of sqrt(max(x[i], 0)) when take_sqrt). */
+    double (*sum_f64)(mb_backend *be, const double *x, size_t n, int take_sqrt);
+    /* Softmax cross-entropy of logits [rows, classes] against int labels [rows]
+     * (backend): adds the batch mean of -log softmax(z)[label] to *loss_accum and
+     * writes dlogits = (softmax(z) - onehot(label)) / rows. */
+    void (*softmax_xent)(mb_backend *be, const mb_real *logits, const int *labels,
+                         int rows, int classes, mb_real *dlogits, double *loss_accum);
+    /* out[i] = the index of the largest entry of row i (the first on ties). */
+    void (*argmax_rows)(mb_backend *be, const mb_real *x, int rows, int cols, int *out);
 };
 
 /* "cpu", "cuda" or "auto" (CUDA when a device is present, else CPU). Returns
@@ -146,6 +209,10 @@ mb_backend *mb_backend_create(const char *name);
 void mb_backend_destroy(mb_backend *be);
 
 mb_backend *mb_backend_cpu_create(void);
+/* Threads of the CPU backend (OpenMP and OpenBLAS); n <= 0 keeps the default. */
+void mb_cpu_set_threads(int n);
+/* Fills the metric operations of the CPU table (backend_cpu_metrics.c). */
+void mb_backend_cpu_add_metric_ops(mb_backend *be);
 #ifdef MB_HAVE_CUDA
 /* NULL (with MB_ENODEVICE recorded) when no CUDA device is present. */
 mb_backend *mb_backend_cuda_create(void);

@@ -46,7 +46,7 @@ static void cpu_synchronize(mb_backend *be) { (void)be; }
 static void cpu_fill(mb_backend *be, mb_real *x, size_t n, mb_real value)
 {
     (void)be;
-#pragma omp parallel for if (n > MB_PARALLEL_MIN)
+#pragma omp parallel for simd if (n > MB_PARALLEL_MIN)
     for (size_t i = 0; i < n; i++)
         x[i] = value;
 }
@@ -123,73 +123,89 @@ static void cpu_gemm_strided_batched(mb_backend *be, int trans_a, int trans_b, i
                  b + i * stride_b, ldb, beta, c + i * stride_c, ldc);
 }
 
+/* The output positions o in [*lo, *hi) whose input position o*stride - pad + tap
+ * lies inside [0, size): the in-range span of one kernel tap, so the inner loops
+ * of im2col and col2im need no bounds test. */
+static void tap_range(int size, int out_size, int stride, int pad, int tap, int *lo, int *hi)
+{
+    const int first = pad - tap;          /* o*stride >= first */
+    const int last = size - 1 + pad - tap; /* o*stride <= last */
+    *lo = first > 0 ? (first + stride - 1) / stride : 0;
+    *hi = last < 0 ? 0 : last / stride + 1;
+    if (*hi > out_size)
+        *hi = out_size;
+    if (*lo > *hi)
+        *lo = *hi;
+}
+
 static void cpu_im2col(mb_backend *be, const mb_conv_geom *g, const mb_real *image,
                        mb_real *cols)
 {
     (void)be;
-    const int k = g->kernel, n_img = g->n_images;
+    const int k = g->kernel, s = g->stride, n_img = g->n_images;
+    const int out_h = g->out_h, out_w = g->out_w;
     const size_t plane = (size_t)g->height * g->width;
-    const size_t col_len = (size_t)n_img * g->out_h * g->out_w;
+    const size_t out_plane = (size_t)out_h * out_w, col_len = (size_t)n_img * out_plane;
     const int rows = g->channels * k * k;
 #pragma omp parallel for collapse(2) schedule(static)
     for (int row = 0; row < rows; row++)
         for (int n = 0; n < n_img; n++) {
             const int c = row / (k * k), ki = (row / k) % k, kj = row % k;
             const mb_real *src = image + ((size_t)c * n_img + n) * plane;
-            mb_real *dst = cols + (size_t)row * col_len + (size_t)n * g->out_h * g->out_w;
-            for (int oh = 0; oh < g->out_h; oh++) {
-                const int ih = oh * g->stride - g->pad + ki;
-                mb_real *d = dst + (size_t)oh * g->out_w;
-                if (ih < 0 || ih >= g->height) {
-                    for (int ow = 0; ow < g->out_w; ow++)
-                        d[ow] = 0;
-                    continue;
-                }
-                const mb_real *s = src + (size_t)ih * g->width;
-                for (int ow = 0; ow < g->out_w; ow++) {
-                    const int iw = ow * g->stride - g->pad + kj;
-                    d[ow] = (iw >= 0 && iw < g->width) ? s[iw] : 0;
-                }
+            mb_real *dst = cols + (size_t)row * col_len + (size_t)n * out_plane;
+            int oh_lo, oh_hi, ow_lo, ow_hi;
+            tap_range(g->height, out_h, s, g->pad, ki, &oh_lo, &oh_hi);
+            tap_range(g->width, out_w, s, g->pad, kj, &ow_lo, &ow_hi);
+            memset(dst, 0, (size_t)oh_lo * out_w * sizeof *dst);
+            for (int oh = oh_lo; oh < oh_hi; oh++) {
+                mb_real *d = dst + (size_t)oh * out_w;
+                const mb_real *in = src + (size_t)(oh * s - g->pad + ki) * g->width;
+                const int shift = kj - g->pad;
+                for (int ow = 0; ow < ow_lo; ow++)
+                    d[ow] = 0;
+                for (int ow = ow_lo; ow < ow_hi; ow++)
+                    d[ow] = in[ow * s + shift];
+                for (int ow = ow_hi; ow < out_w; ow++)
+                    d[ow] = 0;
             }
+            memset(dst + (size_t)oh_hi * out_w, 0, (size_t)(out_h - oh_hi) * out_w * sizeof *dst);
         }
 }
 
+/* Scatter form, one thread per image plane: each pixel receives its column
+ * entries in the order of the kernel taps (ki, kj), exactly the order of the
+ * gather definition in mb_backend.h, so the sums are bit-identical to it (and to
+ * the CUDA kernel); no pixel is written by two threads. */
 static void cpu_col2im(mb_backend *be, const mb_conv_geom *g, const mb_real *cols,
                        mb_real *image)
 {
     (void)be;
     const int k = g->kernel, s = g->stride, n_img = g->n_images;
-    const size_t out_plane = (size_t)g->out_h * g->out_w;
-    const size_t col_len = (size_t)n_img * out_plane;
+    const int out_h = g->out_h, out_w = g->out_w;
+    const size_t plane = (size_t)g->height * g->width;
+    const size_t out_plane = (size_t)out_h * out_w, col_len = (size_t)n_img * out_plane;
 #pragma omp parallel for collapse(2) schedule(static)
     for (int c = 0; c < g->channels; c++)
         for (int n = 0; n < n_img; n++) {
-            mb_real *dst = image + ((size_t)c * n_img + n) * g->height * g->width;
-            for (int h = 0; h < g->height; h++)
-                for (int w = 0; w < g->width; w++) {
-                    mb_real acc = 0;
-                    /* pixel (h, w) is read by kernel tap (ki, kj) at output
-                     * (oh, ow) when oh*s - pad + ki == h */
-                    for (int ki = 0; ki < k; ki++) {
-                        const int th = h + g->pad - ki;
-                        if (th < 0 || th % s)
-                            continue;
-                        const int oh = th / s;
-                        if (oh >= g->out_h)
-                            continue;
-                        for (int kj = 0; kj < k; kj++) {
-                            const int tw = w + g->pad - kj;
-                            if (tw < 0 || tw % s)
-                                continue;
-                            const int ow = tw / s;
-                            if (ow >= g->out_w)
-                                continue;
-                            const size_t row = ((size_t)c * k + ki) * k + kj;
-                            acc += cols[row * col_len + n * out_plane + (size_t)oh * g->out_w + ow];
-                        }
+            mb_real *dst = image + ((size_t)c * n_img + n) * plane;
+            memset(dst, 0, plane * sizeof *dst);
+            for (int ki = 0; ki < k; ki++) {
+                int oh_lo, oh_hi;
+                tap_range(g->height, out_h, s, g->pad, ki, &oh_lo, &oh_hi);
+                for (int kj = 0; kj < k; kj++) {
+                    int ow_lo, ow_hi;
+                    tap_range(g->width, out_w, s, g->pad, kj, &ow_lo, &ow_hi);
+                    const mb_real *src = cols + (((size_t)c * k + ki) * k + kj) * col_len +
+                                         (size_t)n * out_plane;
+                    const int shift = kj - g->pad;
+                    for (int oh = oh_lo; oh < oh_hi; oh++) {
+                        mb_real *d = dst + (size_t)(oh * s - g->pad + ki) * g->width;
+                        const mb_real *in = src + (size_t)oh * out_w;
+                        for (int ow = ow_lo; ow < ow_hi; ow++)
+                            d[ow * s + shift] += in[ow];
                     }
-                    dst[(size_t)h * g->width + w] = acc;
                 }
+            }
         }
 }
 
@@ -213,6 +229,7 @@ static void cpu_bias_add(mb_backend *be, mb_real *x, const mb_real *bias, int ou
         for (int c = 0; c < channels; c++) {
             mb_real *p = x + ((size_t)o * channels + c) * inner;
             const mb_real b = bias[c];
+#pragma omp simd
             for (int i = 0; i < inner; i++)
                 p[i] += b;
         }
@@ -237,7 +254,7 @@ static void cpu_bias_grad(mb_backend *be, const mb_real *dy, mb_real *dbias, int
 static void cpu_relu_forward(mb_backend *be, const mb_real *x, mb_real *y, size_t n)
 {
     (void)be;
-#pragma omp parallel for if (n > MB_PARALLEL_MIN)
+#pragma omp parallel for simd if (n > MB_PARALLEL_MIN)
     for (size_t i = 0; i < n; i++)
         y[i] = x[i] > 0 ? x[i] : 0;
 }
@@ -246,9 +263,11 @@ static void cpu_relu_backward(mb_backend *be, const mb_real *y, const mb_real *d
                               mb_real *dx, size_t n)
 {
     (void)be;
-#pragma omp parallel for if (n > MB_PARALLEL_MIN)
-    for (size_t i = 0; i < n; i++)
-        dx[i] = y[i] > 0 ? dy[i] : 0;
+#pragma omp parallel for simd if (n > MB_PARALLEL_MIN)
+    for (size_t i = 0; i < n; i++) {
+        const mb_real g = dy[i]; /* loaded unconditionally: the loop vectorises */
+        dx[i] = y[i] > 0 ? g : 0;
+    }
 }
 
 static inline mb_real sigmoid(mb_real z)
@@ -272,7 +291,7 @@ static void cpu_sigmoid_backward(mb_backend *be, const mb_real *y, const mb_real
                                  mb_real *dx, size_t n)
 {
     (void)be;
-#pragma omp parallel for if (n > MB_PARALLEL_MIN)
+#pragma omp parallel for simd if (n > MB_PARALLEL_MIN)
     for (size_t i = 0; i < n; i++)
         dx[i] = dy[i] * y[i] * (1 - y[i]);
 }

@@ -131,7 +131,9 @@ void mb_run_config_default(mb_run_config *cfg)
     cfg->watermark_threshold = 0.1;
     cfg->watermark_key = 20231001;
     cfg->features = MB_FEATURES_JUDGE;
-    cfg->judge_epochs = 3;
+    mb_judge_config judge;
+    mb_judge_config_default(&judge);
+    cfg->judge_epochs = judge.epochs; /* the same judge (and cache) as madbench metrics */
     mb_metrics_options_default(&cfg->metrics);
 }
 

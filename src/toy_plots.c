@@ -37,7 +37,7 @@ static int metric_plot(const mb_toy_writer *w, const char *file, const mb_svg_pl
         for (int i = 0; i < n; i++)
             y[i] = *(const double *)((const char *)&w->rows[i] + lines[l].offset);
         series[l] = (mb_svg_series){lines[l].label, v,     y, n, lines[l].color,
-                                    lines[l].dashed, 0, lines[l].width};
+                                    lines[l].dashed, 0, lines[l].width, NULL};
     }
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", w->dir, file);
@@ -69,7 +69,7 @@ static int write_histogram(const mb_toy_writer *w, int centred, const char *name
         int n = mb_svg_histogram_steps(edges, w->hist[centred][h], MB_TOY_HIST_BINS, x[ns], y[ns]);
         snprintf(labels[ns], sizeof labels[ns], "S_%d%s", w->hist_gen[h],
                  w->hist_gen[h] == 0 ? " (real)" : "");
-        s[ns] = (mb_svg_series){labels[ns], x[ns], y[ns], n, NULL, 0, 0, 1.6};
+        s[ns] = (mb_svg_series){labels[ns], x[ns], y[ns], n, NULL, 0, 0, 1.6, NULL};
         ns++;
     }
     /* the original's marginal density of the first coordinate, in the same units */
@@ -84,13 +84,13 @@ static int write_histogram(const mb_toy_writer *w, int centred, const char *name
         x[ns][i] = z;
         y[ns][i] = dens * w->ref_sd0;
     }
-    s[ns] = (mb_svg_series){"original density", x[ns], y[ns], np, "#000000", 1, 0, 1.2};
+    s[ns] = (mb_svg_series){"original density", x[ns], y[ns], np, "#000000", 1, 0, 1.2, NULL};
     ns++;
     mb_svg_plot p = {centred ? "First coordinate of S_t, each replica centred on its own mean"
                              : "First coordinate of S_t, pooled over replicas",
                      centred ? "(x - mean of the replica's model) / sd_0"
                              : "(x - mean_0) / sd_0 of the original",
-                     "density", 0, 0, 0, 1, MB_TOY_HIST_LO, MB_TOY_HIST_HI, 0, 0, subtitle};
+                     "density", 0, 0, 0, 1, MB_TOY_HIST_LO, MB_TOY_HIST_HI, 0, 0, subtitle, NULL, 0};
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", w->dir, name);
     return mb_svg_line_plot(path, &p, s, ns);
@@ -115,11 +115,11 @@ static int write_component_plots(const mb_toy_writer *w, const char *subtitle)
     classes[K] = (line_spec){"smallest share", ROW(min_class_share_mean), "#000000", 1, 0};
     classes[K + 1] = (line_spec){"replicas with a share < 1%", ROW(lost_share), "#777777", 1, 0};
     mb_svg_plot pw = {"Fitted component weights (matched to the original), mean over replicas",
-                      "generation t", "weight", 0, 0, 0, 1, 0, 0, 0, 1, subtitle};
+                      "generation t", "weight", 0, 0, 0, 1, 0, 0, 0, 1, subtitle, NULL, 0};
     mb_svg_plot pc = {"Class shares of S_t under the original mixture's Bayes classifier",
-                      "generation t", "share", 0, 0, 0, 1, 0, 0, 0, 1, subtitle};
+                      "generation t", "share", 0, 0, 0, 1, 0, 0, 0, 1, subtitle, NULL, 0};
     mb_svg_plot pv = {"Component variance tr(Sigma_k)/d, median over replicas", "generation t",
-                      "variance (log scale)", 0, 0, 1, 0, 0, 0, 0, 0, subtitle};
+                      "variance (log scale)", 0, 0, 1, 0, 0, 0, 0, 0, subtitle, NULL, 0};
     MB_TRY(metric_plot(w, "weights.svg", &pw, weights, K + 1));
     MB_TRY(metric_plot(w, "classes.svg", &pc, classes, K + 2));
     return metric_plot(w, "component_variance.svg", &pv, vars, K);
@@ -141,7 +141,7 @@ int mb_toy_write_plots(const mb_toy_writer *w)
         {"95% quantile", ROW(var_q95), NULL, 0, 1.2},
         {"closed form E[var_t]", ROW(var_closed_form), "#000000", 1, 1.4}};
     mb_svg_plot pv = {"Fitted variance tr(Sigma_t)/d", "generation t", "variance (log scale)",
-                      0, 0, 1, 0, 0, 0, 0, 0, subtitle};
+                      0, 0, 1, 0, 0, 0, 0, 0, subtitle, NULL, 0};
     int has_closed_form = isfinite(w->rows[0].var_closed_form);
     MB_TRY(metric_plot(w, "variance.svg", &pv, variance, has_closed_form ? 5 : 4));
 
@@ -150,19 +150,19 @@ int mb_toy_write_plots(const mb_toy_writer *w)
                                {"beyond 3 sigma_0, mean", ROW(tail3_mean), NULL, 0, 0},
                                {"beyond 3 sigma_0, median", ROW(tail3_q50), NULL, 1, 0}};
     mb_svg_plot pt = {"Tails: share of S_t beyond 2 and 3 sigma_0", "generation t",
-                      "share of samples", 0, 0, 0, 1, 0, 0, 0, 0, subtitle};
+                      "share of samples", 0, 0, 0, 1, 0, 0, 0, 0, subtitle, NULL, 0};
     MB_TRY(metric_plot(w, "tails.svg", &pt, tails, 4));
 
     const line_spec w2[] = {{"mean", ROW(w2_mean), NULL, 0, 0},
                             {"median", ROW(w2_q50), NULL, 1, 0}};
     mb_svg_plot pw = {K == 1 ? "W2 distance to the original"
                              : "Mixture-Wasserstein MW2 distance to the original",
-                      "generation t", K == 1 ? "W2" : "MW2", 0, 0, 0, 1, 0, 0, 0, 0, subtitle};
+                      "generation t", K == 1 ? "W2" : "MW2", 0, 0, 0, 1, 0, 0, 0, 0, subtitle, NULL, 0};
     MB_TRY(metric_plot(w, "w2.svg", &pw, w2, 2));
 
     const line_spec drift[] = {{"mean squared drift", ROW(drift2_mean), NULL, 0, 0}};
     mb_svg_plot pd = {"Mean drift |mu_t - mu_0|^2, mean over replicas", "generation t",
-                      "|mu_t - mu_0|^2", 0, 0, 0, 1, 0, 0, 0, 0, subtitle};
+                      "|mu_t - mu_0|^2", 0, 0, 0, 1, 0, 0, 0, 0, subtitle, NULL, 0};
     MB_TRY(metric_plot(w, "drift.svg", &pd, drift, 1));
 
     MB_TRY(write_histogram(w, 1, "histogram.svg", subtitle));

@@ -45,9 +45,9 @@ int main(void)
               y[5] == 0, "step points");
 
     double gx[5] = {0, 1, 2, 3, 4}, a[5] = {1, 0.5, NAN, 0.1, 0.05}, b[5] = {2, 1, 0, 1, 2};
-    mb_svg_series s[2] = {{"decay <fast> & \"slow\"", gx, a, 5, NULL, 0, 1, 0},
-                          {NULL, gx, b, 5, "#123456", 1, 0, 0}};
-    mb_svg_plot p = {"Title & more", "generation", "value", 0, 0, 0, 0, 0, 0, 0, 0, "sub"};
+    mb_svg_series s[2] = {{"decay <fast> & \"slow\"", gx, a, 5, NULL, 0, 1, 0, NULL},
+                          {NULL, gx, b, 5, "#123456", 1, 0, 0, NULL}};
+    mb_svg_plot p = {"Title & more", "generation", "value", 0, 0, 0, 0, 0, 0, 0, 0, "sub", NULL, 0};
     char *doc = render(&p, s, 2);
     CHECK(strstr(doc, "<svg ") && strstr(doc, "</svg>\n"), "document frame");
     CHECK(count(doc, "<polyline") == 3, "NaN breaks series 0 into two lines (+1 for series "
@@ -69,7 +69,7 @@ int main(void)
     free(doc);
 
     /* no data at all still gives a frame */
-    mb_svg_series none = {"none", gx, a, 0, NULL, 0, 0, 0};
+    mb_svg_series none = {"none", gx, a, 0, NULL, 0, 0, 0, NULL};
     doc = render(&p, &none, 1);
     CHECK(strstr(doc, "</svg>") && !strstr(doc, "nan"), "empty plot");
     free(doc);

@@ -9,7 +9,8 @@ set(MB_TEST_STAGE_LIBS
     metrics mb_metrics
     toy mb_toy
     loop mb_loop
-    cli mb_loop)
+    cli mb_loop
+    report mb_loop)
 
 add_library(mb_testutil STATIC tests/testutil.c)
 target_include_directories(mb_testutil PUBLIC ${CMAKE_SOURCE_DIR}/tests)

@@ -1,0 +1,94 @@
+/* mb_report.h — the report of one run or a comparison of several: SVG plots of
+ * every metric against generation, the tail figure, class shares, the image grids
+ * of every generation and the collapse-speed table, in one self-contained HTML
+ * page (docs/report.md). */
+#ifndef MB_REPORT_H
+#define MB_REPORT_H
+
+#include "mb_common.h"
+
+#include <stddef.h>
+
+/* ---- a small, strict JSON reader (RFC 8259) for what madbench writes ---- */
+typedef enum {
+    MB_JSON_NULL = 0,
+    MB_JSON_BOOL,
+    MB_JSON_NUMBER,
+    MB_JSON_STRING,
+    MB_JSON_ARRAY,
+    MB_JSON_OBJECT
+} mb_json_type;
+
+typedef struct mb_json {
+    mb_json_type type;
+    double number;          /* NUMBER; BOOL: 0 or 1 */
+    char *string;           /* STRING (UTF-8, NUL-terminated) */
+    int n;                  /* ARRAY / OBJECT: number of items */
+    struct mb_json *items;  /* [n] */
+    char **keys;            /* OBJECT: [n] */
+} mb_json;
+
+/* Parses exactly one JSON value from text[0..len) (whitespace around it only).
+ * On failure returns MB_EINPUT with a message naming `where` and the line:column. */
+int mb_json_parse(const char *text, size_t len, const char *where, mb_json *out);
+void mb_json_free(mb_json *v);
+/* The member `key` of an object (the last one when repeated), or NULL. */
+const mb_json *mb_json_get(const mb_json *obj, const char *key);
+/* The number at `key`; NaN when absent, null or not a number. */
+double mb_json_number(const mb_json *obj, const char *key);
+/* The string at `key`, or NULL. */
+const char *mb_json_string(const mb_json *obj, const char *key);
+
+/* ---- one run folder, as the report reads it ---- */
+#define MB_REPORT_MAX_ROWS 1024
+
+typedef struct {
+    char dir[1024];
+    char name[256];        /* the folder's last path component */
+    int n_rows;            /* generations 0..n_rows-1 (row g is generation g) */
+    mb_json rows[MB_REPORT_MAX_ROWS]; /* OBJECT, or NULL type where a generation is missing */
+    mb_json manifest;      /* OBJECT, or NULL type when manifest.json is absent */
+    char *config;          /* config.ini's text, or NULL */
+} mb_report_run;
+
+/* Reads RUN/metrics.jsonl (required), manifest.json and config.ini (optional). */
+int mb_report_run_load(mb_report_run *run, const char *dir);
+void mb_report_run_free(mb_report_run *run);
+/* The metric `key` of every generation into v[n_rows] (NaN where absent or null). */
+void mb_report_series(const mb_report_run *run, const char *key, double *v);
+/* A value of config.ini ("section.key"), or NULL. Copies into buf[len]. */
+const char *mb_report_config(const mb_report_run *run, const char *key, char *buf, size_t len);
+
+/* ---- collapse speed ----
+ * Definitions (docs/report.md): with generation 1 the model trained on real data
+ * only, and values[g] the metric of generation g (NaN when missing),
+ *   fd_doubles     the first g >= 2 with fd[g] >= 2 fd[1]
+ *   tail99_halves  the first g >= 2 with tail99[g] <= tail99[1] / 2
+ *   recall_below   the first g >= 1 with recall[g] < 0.5
+ * Each is a generation, MB_SPEED_NOT_WITHIN when it does not happen within the
+ * generations recorded, or MB_SPEED_UNDEFINED when the generation-1 value is
+ * missing, not finite or not > 0 (fd, tail99), or no generation >= 1 has the
+ * metric at all (recall). */
+#define MB_SPEED_NOT_WITHIN 0
+#define MB_SPEED_UNDEFINED (-1)
+
+typedef struct {
+    int last_generation;   /* G: the last generation recorded */
+    int fd_doubles, tail99_halves, recall_below;
+} mb_collapse_speed;
+
+void mb_collapse_speed_compute(const double *fd, const double *tail99, const double *recall,
+                               int n_rows, mb_collapse_speed *out);
+/* "3", "not within 5" or "n/a" for one of the fields above. */
+void mb_collapse_speed_text(int value, int last_generation, char *buf, size_t len);
+
+/* ---- the page ---- */
+/* Builds out_html from the run folders (one run, or a comparison of several) and
+ * writes every plot as an SVG file into plots_dir as well (NULL: the folder
+ * "plots" next to out_html). */
+int mb_report_write(const char *const *run_dirs, int n_runs, const char *out_html,
+                    const char *plots_dir);
+/* RUN/report.html and RUN/plots/ for one run folder (what `madbench run` calls). */
+int mb_report_run_folder(const char *run_dir);
+
+#endif
