@@ -75,6 +75,7 @@ typedef struct {
     mb_backend *be;
     mb_layer layers[MB_MAX_LAYERS]; /* encoder then decoder */
     int n_layers, n_encoder;        /* layers [0, n_encoder) form the encoder */
+    int first_trainable;            /* the first layer with parameters */
     size_t n_params;
     mb_real *params, *grads, *adam_m, *adam_v; /* views of one arena */
     mb_real *acts[MB_MAX_LAYERS + 1];  /* acts[i] = input of layer i, for cfg.batch images */

@@ -85,6 +85,9 @@ static void build_layers(mb_model *m)
         offset += l[i].n_params;
     }
     m->n_params = offset;
+    m->first_trainable = 0;
+    while (!l[m->first_trainable].n_params)
+        m->first_trainable++;
 }
 
 int mb_model_create(mb_model *m, mb_backend *be, const mb_model_config *cfg)
@@ -187,7 +190,8 @@ void mb_model_forward_backward(mb_model *m, const mb_real *x, int n)
     be->recon_loss(be, m->cfg.loss, m->acts[last], x, n, (int)mb_model_image_size(m),
                    m->dacts[last], &m->loss_accum[0]);
     for (int i = last - 1; i >= 0; i--) {
-        mb_real *dx = i == 0 ? NULL : i == m->n_encoder ? m->dlatent : m->dacts[i];
+        /* no input gradient below the first layer with parameters: nothing uses it */
+        mb_real *dx = i <= m->first_trainable ? NULL : i == m->n_encoder ? m->dlatent : m->dacts[i];
         mb_layer_backward(be, &m->layers[i], m->params, m->grads, layer_input(m, i, x),
                           m->acts[i + 1], m->dacts[i + 1], dx, m->scratch_of[i], n);
         if (i != m->n_encoder)
