@@ -12,7 +12,7 @@
 #                             [--build-dir DIR] [--out-dir DIR]
 #
 # --device cuda builds madbench with CUDA and runs both on the GPU. Documented in
-# docs/bench.md.
+# README.md, "Benchmarks".
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

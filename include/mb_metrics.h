@@ -1,7 +1,7 @@
 /* mb_metrics.h — the statistics madbench reports for every generation: a
  * reference feature set (real test data, through the judge) against a generated
  * one. All statistics are float64 and go through the backend table, so they run
- * on the device of the backend. Definitions and sources: docs/metrics.md. */
+ * on the device of the backend. Definitions and sources: README.md, "Metrics". */
 #ifndef MB_METRICS_H
 #define MB_METRICS_H
 

@@ -1,7 +1,7 @@
 /* mb_report.h — the report of one run or a comparison of several: SVG plots of
  * every metric against generation, the tail figure, class shares, the image grids
  * of every generation and the collapse-speed table, in one self-contained HTML
- * page (docs/report.md). */
+ * page (README.md, "The report"). */
 #ifndef MB_REPORT_H
 #define MB_REPORT_H
 
@@ -60,7 +60,7 @@ void mb_report_series(const mb_report_run *run, const char *key, double *v);
 const char *mb_report_config(const mb_report_run *run, const char *key, char *buf, size_t len);
 
 /* ---- collapse speed ----
- * Definitions (docs/report.md): with generation 1 the model trained on real data
+ * Definitions (README.md, "The report"): with generation 1 the model trained on real data
  * only, and values[g] the metric of generation g (NaN when missing),
  *   fd_doubles     the first g >= 2 with fd[g] >= 2 fd[1]
  *   tail99_halves  the first g >= 2 with tail99[g] <= tail99[1] / 2

@@ -172,7 +172,7 @@ const char *mb_report_config(const mb_report_run *run, const char *key, char *bu
     return found;
 }
 
-/* ---- collapse speed (definitions in mb_report.h and docs/report.md) ---- */
+/* ---- collapse speed (definitions in mb_report.h and README.md, "The report") ---- */
 
 void mb_collapse_speed_compute(const double *fd, const double *tail99, const double *recall,
                                int n_rows, mb_collapse_speed *out)

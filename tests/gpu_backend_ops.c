@@ -1,7 +1,7 @@
 /* gpu_backend_ops.c — every operation of the backend table, run on the CUDA
  * backend and on the CPU reference backend with the same fresh random inputs, and
  * compared with a tolerance stated per operation (why each one is what it is: see
- * docs/cuda.md, "Tolerances"). Exits 77 (skipped) without a CUDA device.
+ * README.md, "The CUDA backend", "Tolerances"). Exits 77 (skipped) without a CUDA device.
  *
  * Inputs are drawn from Philox with a seed taken from the clock (printed; set
  * MB_TEST_SEED to repeat a run). Output buffers start random too, so an op that

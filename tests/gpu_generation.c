@@ -4,7 +4,7 @@
  * Exits 77 (skipped) without a CUDA device.
  *
  * The run is small (procedural shapes, 256 training images, one epoch, pixel
- * features so that no judge network is trained). Tolerances (docs/cuda.md):
+ * features so that no judge network is trained). Tolerances (README.md, "The CUDA backend"):
  * - generation 0 (the real data measured against the real test set): the same
  *   images on both sides, only float64 summation orders, Dgemm and syevd differ:
  *   relative 1e-3 + absolute 1e-6 (the Frechet distance takes square roots of the

@@ -2,7 +2,7 @@
  * the CPU backend: the same initial parameters, one forward/backward pass, one
  * Adam step, then one epoch of mb_train. Exits 77 (skipped) without a CUDA device.
  *
- * Tolerances (docs/cuda.md):
+ * Tolerances (README.md, "The CUDA backend"):
  * - initial parameters: exact (fill_uniform is bit-identical on both backends);
  * - losses of one batch: relative 1e-4 (float GEMMs summing in other orders, a
  *   chain of ~10 layers);
