@@ -112,6 +112,12 @@ typedef struct {
     const char *label; /* prefix of the progress line, e.g. "gen 3" (may be NULL) */
 } mb_train_options;
 
+/* Seeded Fisher-Yates permutation of 0..n-1 for one epoch; draw i depends only on
+ * (seed, epoch, i). */
+void mb_shuffle(int *order, int n, uint64_t seed, int epoch);
+/* The images of ds as a backend array of reals [n, C, H, W] (NULL when out of memory). */
+mb_real *mb_upload_images(mb_backend *be, const mb_dataset *ds);
+
 /* Per-epoch mean of the batch losses (recon + beta KL); epoch_loss may be NULL. */
 int mb_train(mb_model *m, const mb_dataset *ds, const mb_train_options *opt,
              double *epoch_loss);

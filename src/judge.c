@@ -164,44 +164,6 @@ static void classifier_train_step(mb_judge *j, const mb_real *x, const int *labe
     be->adam_step(be, j->params, j->grads, j->adam_m, j->adam_v, j->n_params, &adam, (int)step);
 }
 
-/* Seeded Fisher-Yates; draw i depends only on (seed, epoch, i). */
-static void shuffle(int *order, int n, uint64_t seed, int epoch)
-{
-    for (int i = 0; i < n; i++)
-        order[i] = i;
-    for (int i = n - 1; i > 0; i--) {
-        const double u = mb_uniform_at(seed ^ 0x4a554447ull, (uint64_t)epoch * n + i);
-        int k = (int)(u * (i + 1));
-        k = k > i ? i : k;
-        const int t = order[i];
-        order[i] = order[k];
-        order[k] = t;
-    }
-}
-
-/* The whole training set as backend reals, uploaded once. */
-static mb_real *upload_images(mb_backend *be, const mb_dataset *ds)
-{
-    const size_t n = (size_t)ds->n * mb_dataset_image_size(ds);
-    mb_real *dev = be->alloc(be, n * sizeof(mb_real));
-    if (!dev)
-        return NULL;
-#ifdef MB_REAL_DOUBLE
-    double *tmp = mb_host_alloc(n * sizeof *tmp, "image conversion");
-    if (!tmp) {
-        be->free(be, dev);
-        return NULL;
-    }
-    for (size_t i = 0; i < n; i++)
-        tmp[i] = ds->images[i];
-    be->upload(be, dev, tmp, n * sizeof *tmp);
-    free(tmp);
-#else
-    be->upload(be, dev, ds->images, n * sizeof(float));
-#endif
-    return dev;
-}
-
 /* Epochs of minibatch Adam with the data set resident on the backend: per epoch
  * the batch order and the labels in that order are uploaded once; batches are
  * gathered on the device and the loss is read once at the end of the epoch. */
@@ -212,7 +174,7 @@ static int classifier_train(mb_judge *j, const mb_dataset *ds)
     const size_t img = image_size(j);
     int *order = malloc((size_t)n * sizeof *order);
     int *labels = malloc((size_t)n * sizeof *labels);
-    mb_real *data = upload_images(be, ds);
+    mb_real *data = mb_upload_images(be, ds);
     int *order_dev = be->alloc(be, (size_t)n * sizeof(int));
     int *labels_dev = be->alloc(be, (size_t)n * sizeof(int));
     int rc = MB_OK;
@@ -223,7 +185,7 @@ static int classifier_train(mb_judge *j, const mb_dataset *ds)
     long step = 0;
     const double t0 = mb_now_seconds();
     for (int epoch = 0; epoch < j->cfg.epochs && rc == MB_OK; epoch++) {
-        shuffle(order, n, j->cfg.seed, epoch);
+        mb_shuffle(order, n, j->cfg.seed ^ 0x4a554447ull, epoch); /* its own stream */
         for (int i = 0; i < n; i++)
             labels[i] = ds->labels[order[i]];
         be->upload(be, order_dev, order, (size_t)n * sizeof(int));

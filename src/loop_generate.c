@@ -8,22 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Device copy of ds's images. */
-static mb_real *upload(mb_backend *be, const mb_dataset *ds)
-{
-    const size_t n = (size_t)ds->n * ds->channels * ds->height * ds->width;
-    mb_real *dev = be->alloc(be, n * sizeof(mb_real));
-    if (dev)
-        be->upload(be, dev, ds->images, n * sizeof(float));
-    return dev;
-}
-
 /* Latent codes (mu) of every image of ds, as host doubles [n, d]. */
 static int encode_all(mb_model *m, const mb_dataset *ds, double *codes)
 {
     mb_backend *be = m->be;
     const size_t n_codes = (size_t)ds->n * m->cfg.latent;
-    mb_real *x = upload(be, ds), *mu = be->alloc(be, n_codes * sizeof(mb_real));
+    mb_real *x = mb_upload_images(be, ds), *mu = be->alloc(be, n_codes * sizeof(mb_real));
     float *host = malloc(n_codes * sizeof *host);
     int rc = x && mu && host ? MB_OK : MB_ENOMEM;
     if (rc == MB_OK) {
@@ -104,7 +94,7 @@ int mb_loop_generate(const mb_run_config *cfg, mb_model *m, const mb_dataset *tr
             idx[i] = (int)(i % train->n);
         if (rc == MB_OK)
             rc = mb_loop_select(&source, train, idx, (int)n);
-        mb_real *x = rc == MB_OK ? upload(be, &source) : NULL;
+        mb_real *x = rc == MB_OK ? mb_upload_images(be, &source) : NULL;
         if (rc == MB_OK && !x)
             rc = MB_ENOMEM;
         if (rc == MB_OK)
@@ -142,7 +132,7 @@ int mb_loop_recon_errors(mb_model *m, const mb_dataset *ds, double *err)
     mb_backend *be = m->be;
     const int d = m->cfg.latent;
     const size_t img = mb_model_image_size(m), n = (size_t)ds->n;
-    mb_real *x = upload(be, ds), *mu = be->alloc(be, n * d * sizeof(mb_real));
+    mb_real *x = mb_upload_images(be, ds), *mu = be->alloc(be, n * d * sizeof(mb_real));
     mb_real *y = be->alloc(be, n * img * sizeof(mb_real));
     float *host = malloc(n * img * sizeof *host);
     int rc = x && mu && y && host ? MB_OK : MB_ENOMEM;

@@ -9,8 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* Seeded Fisher-Yates shuffle; draw i depends only on (seed, epoch, i). */
-static void shuffle(int *order, int n, uint64_t seed, int epoch)
+void mb_shuffle(int *order, int n, uint64_t seed, int epoch)
 {
     for (int i = 0; i < n; i++)
         order[i] = i;
@@ -34,8 +33,7 @@ static void format_duration(char *out, size_t len, double seconds)
         snprintf(out, len, "%ldm%02lds", s / 60, s % 60);
 }
 
-/* The data set as backend reals, uploaded once. */
-static mb_real *upload_images(mb_backend *be, const mb_dataset *ds)
+mb_real *mb_upload_images(mb_backend *be, const mb_dataset *ds)
 {
     const size_t n = (size_t)ds->n * ds->channels * ds->height * ds->width;
     mb_real *dev = be->alloc(be, n * sizeof(mb_real));
@@ -73,7 +71,7 @@ int mb_train(mb_model *m, const mb_dataset *ds, const mb_train_options *opt,
     const int n = ds->n, batch = c->batch, n_batches = (n + batch - 1) / batch;
     int rc = MB_OK;
     int *order = mb_host_alloc((size_t)n * sizeof *order, "batch order");
-    mb_real *data = upload_images(be, ds);
+    mb_real *data = mb_upload_images(be, ds);
     int *order_dev = be->alloc(be, (size_t)n * sizeof *order_dev);
     mb_real *batch_buf = be->alloc(be, (size_t)batch * img * sizeof(mb_real));
     if (!order || !data || !order_dev || !batch_buf) {
@@ -86,7 +84,7 @@ int mb_train(mb_model *m, const mb_dataset *ds, const mb_train_options *opt,
     double last_loss = NAN, last_print = 0;
     for (int epoch = 0; epoch < opt->epochs; epoch++) {
         const double zeros[2] = {0, 0};
-        shuffle(order, n, opt->seed, epoch);
+        mb_shuffle(order, n, opt->seed, epoch);
         be->upload(be, order_dev, order, (size_t)n * sizeof *order);
         be->upload(be, m->loss_accum, zeros, sizeof zeros);
         for (int b = 0; b < n_batches; b++) {
