@@ -14,6 +14,9 @@ common=(run.out="$tmp" data.n_real=2000 data.n_test=1000 model.epochs=5 run.gene
         metrics.judge_epochs=1 --quiet)
 "$mb" run run.name=fully loop.type=fully-synthetic "${common[@]}" >/dev/null
 "$mb" run run.name=fresh loop.type=fresh-data loop.real_fraction=0.5 "${common[@]}" >/dev/null
+# verification by the judge's confidence needs the judge classifier: exercised here
+"$mb" run run.name=filtered filter.fraction=0.2 filter.by=confidence "${common[@]}" \
+    run.generations=2 >/dev/null
 
 col() {
     awk -F, -v g="$2" -v name="$3" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i }
@@ -33,5 +36,7 @@ expect "fully synthetic: mean pairwise distance falls" "$(col fully 3 mean_pairw
 expect "fully synthetic: generation 1 less diverse than the real data" "$(col fully 1 vendi)" "<" "$(col fully 0 vendi)"
 expect "fresh data ends closer to the real data (FD)" "$(col fresh 3 fd)" "<" "$(col fully 3 fd)"
 expect "fresh data keeps more diversity (Vendi)" "$(col fresh 3 vendi)" ">" "$(col fully 3 vendi)"
+expect "confidence filter drops 20% of 2000" "$(col filtered 1 filter_dropped)" "==" 400
+expect "the next train set is what the filter kept" "$(col filtered 2 train_synthetic)" "==" 1600
 echo "cli_run_science: $passed passed, $failures failed"
 [ "$failures" -eq 0 ]
