@@ -79,7 +79,8 @@ struct mb_backend {
     void (*im2col)(mb_backend *be, const mb_conv_geom *g, const mb_real *image,
                    mb_real *cols);
     /* The adjoint of im2col: image = sum of the column entries that map to each
-     * pixel (overwrites image; gather form, so no atomics are needed). */
+     * pixel, added in kernel-tap order (overwrites image; each pixel belongs to one
+     * thread, so no atomics are needed). */
     void (*col2im)(mb_backend *be, const mb_conv_geom *g, const mb_real *cols,
                    mb_real *image);
     /* y[j][i][r] = x[i][j][r] for x [rows, cols, inner]: switches between the
