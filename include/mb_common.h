@@ -40,6 +40,8 @@ void mb_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void mb_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 double mb_now_seconds(void); /* monotonic clock */
+/* "1m05s", or "2h03m" from an hour on: for ETAs. */
+void mb_format_duration(char *out, size_t len, double seconds);
 
 /* Host allocation that records an MB_ENOMEM error naming what was requested. */
 void *mb_host_alloc(size_t bytes, const char *what);

@@ -34,6 +34,9 @@ mb_layer mb_layer_deconv(int in_c, int in_h, int in_w, int out_c, int kernel, in
 mb_layer mb_layer_linear(int in_features, int out_features);
 mb_layer mb_layer_elementwise(mb_layer_kind kind, int c, int h, int w);
 
+/* Lays the parameters of layers[0..n) out one after the other (weights, then
+ * biases) in one arena; returns the number of parameters. */
+size_t mb_layers_place_params(mb_layer *layers, int n);
 size_t mb_layer_in_size(const mb_layer *l);  /* values per image */
 size_t mb_layer_out_size(const mb_layer *l);
 size_t mb_layer_scratch_size(const mb_layer *l, int n_images); /* im2col columns */

@@ -52,6 +52,8 @@ int mb_svg_histogram_steps(const double *edges, const double *h, int n_bins, dou
 
 /* Ticks of a linear axis on [lo, hi] at 1-2-5 multiples of a power of ten; returns
  * how many (at most max_ticks) were written to ticks. */
+/* Writes s with &, <, >, " and ' escaped for XML / HTML text and attributes. */
+void mb_put_escaped(FILE *out, const char *s);
 int mb_svg_nice_ticks(double lo, double hi, int target, double *ticks, int max_ticks);
 
 #endif

@@ -52,6 +52,15 @@ double mb_now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+void mb_format_duration(char *out, size_t len, double seconds)
+{
+    const long s = (long)(seconds + 0.5);
+    if (s >= 3600)
+        snprintf(out, len, "%ldh%02ldm", s / 3600, s / 60 % 60);
+    else
+        snprintf(out, len, "%ldm%02lds", s / 60, s % 60);
+}
+
 void *mb_host_alloc(size_t bytes, const char *what)
 {
     void *p = calloc(1, bytes ? bytes : 1);

@@ -101,22 +101,14 @@ static int classifier_create(mb_judge *j)
     j->n_layers = n;
     j->dim = c->features;
 
-    size_t offset = 0;
-    for (int i = 0; i < n; i++) {
-        if (!l[i].n_params)
-            continue;
-        l[i].weight_off = offset;
-        l[i].bias_off = offset + l[i].n_params - l[i].out_c;
-        offset += l[i].n_params;
-    }
-    j->n_params = offset;
-    j->param_arena = be->alloc(be, 4 * offset * sizeof(mb_real));
+    j->n_params = mb_layers_place_params(l, n);
+    j->param_arena = be->alloc(be, 4 * j->n_params * sizeof(mb_real));
     if (!j->param_arena)
         return MB_ENOMEM;
     j->params = j->param_arena;
-    j->grads = j->params + offset;
-    j->adam_m = j->grads + offset;
-    j->adam_v = j->adam_m + offset;
+    j->grads = j->params + j->n_params;
+    j->adam_m = j->grads + j->n_params;
+    j->adam_v = j->adam_m + j->n_params;
 
     const int batch = c->batch;
     size_t reals = 0;
@@ -137,7 +129,7 @@ static int classifier_create(mb_judge *j)
     }
     for (int i = 0; i < n; i++)
         mb_layer_init(be, &l[i], j->params, c->seed);
-    be->fill(be, j->grads, 3 * offset, 0);
+    be->fill(be, j->grads, 3 * j->n_params, 0);
     return MB_OK;
 }
 

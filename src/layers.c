@@ -49,6 +49,19 @@ mb_layer mb_layer_elementwise(mb_layer_kind kind, int c, int h, int w)
     return l;
 }
 
+size_t mb_layers_place_params(mb_layer *layers, int n)
+{
+    size_t offset = 0;
+    for (int i = 0; i < n; i++) {
+        if (!layers[i].n_params)
+            continue;
+        layers[i].weight_off = offset;
+        layers[i].bias_off = offset + layers[i].n_params - layers[i].out_c;
+        offset += layers[i].n_params;
+    }
+    return offset;
+}
+
 size_t mb_layer_in_size(const mb_layer *l) { return (size_t)l->in_c * l->in_h * l->in_w; }
 size_t mb_layer_out_size(const mb_layer *l) { return (size_t)l->out_c * l->out_h * l->out_w; }
 

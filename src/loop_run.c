@@ -561,12 +561,6 @@ done:
     return rc;
 }
 
-static void format_eta(char *out, size_t len, double seconds)
-{
-    const long s = (long)(seconds + 0.5);
-    snprintf(out, len, "%ldm%02lds", s / 60, s % 60);
-}
-
 static int one_generation(run_ctx *r, int g, double run_start, int first_g)
 {
     const mb_run_config *c = r->cfg;
@@ -582,7 +576,7 @@ static int one_generation(run_ctx *r, int g, double run_start, int first_g)
     int rc = MB_OK;
     if (g > first_g) {
         const double per = (mb_now_seconds() - run_start) / (g - first_g);
-        format_eta(eta, sizeof eta, per * (c->generations - g + 1));
+        mb_format_duration(eta, sizeof eta, per * (c->generations - g + 1));
     }
     snprintf(label, sizeof label, "gen %d/%d", g, c->generations);
 

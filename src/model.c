@@ -76,15 +76,7 @@ static void build_layers(mb_model *m)
     l[n++] = mb_layer_elementwise(MB_LAYER_TO_BATCH_MAJOR, c->channels, c->height, c->width);
     m->n_layers = n;
 
-    size_t offset = 0;
-    for (int i = 0; i < n; i++) {
-        if (!l[i].n_params)
-            continue;
-        l[i].weight_off = offset;
-        l[i].bias_off = offset + l[i].n_params - l[i].out_c;
-        offset += l[i].n_params;
-    }
-    m->n_params = offset;
+    m->n_params = mb_layers_place_params(l, n);
     m->first_trainable = 0;
     while (!l[m->first_trainable].n_params)
         m->first_trainable++;

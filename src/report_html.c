@@ -10,20 +10,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-static void put_html(FILE *out, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", out); break;
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '"': fputs("&quot;", out); break;
-        case '\'': fputs("&#39;", out); break;
-        default: fputc(*s, out);
-        }
-    }
-}
-
 static int put_base64_file(FILE *out, const char *path)
 {
     static const char abc[] =
@@ -98,7 +84,7 @@ static void speed_cell(FILE *out, const mb_report_run *run, const char *what, in
     mb_collapse_speed_text(value, last, text, sizeof text);
     fprintf(out, "<td class=\"speed %s\" data-speed=\"%s\" data-run=\"", value > 0 ? "hit" : "",
             what);
-    put_html(out, run->name);
+    mb_put_escaped(out, run->name);
     fprintf(out, "\">%s</td>", text);
 }
 
@@ -125,7 +111,7 @@ static void write_speed_table(FILE *out, mb_report_run *const *runs, int n_runs)
         int at;
         fprintf(out, "<tr><th class=\"run\"><span class=\"swatch\" style=\"background:%s\">"
                      "</span>", n_runs > 1 ? report_run_colour(r) : "#2a5480");
-        put_html(out, run->name);
+        mb_put_escaped(out, run->name);
         fputs("</th>", out);
         const double *series[3] = {fd, t99, rec};
         const int result[3] = {sp.fd_doubles, sp.tail99_halves, sp.recall_below};
@@ -209,7 +195,7 @@ static void write_settings(FILE *out, mb_report_run *const *runs, int n_runs)
     fputs("<table class=\"settings\"><thead><tr><th></th>", out);
     for (int r = 0; r < n_runs; r++) {
         fputs("<th>", out);
-        put_html(out, runs[r]->name);
+        mb_put_escaped(out, runs[r]->name);
         fputs("</th>", out);
     }
     fputs("</tr></thead><tbody>\n", out);
@@ -225,12 +211,12 @@ static void write_settings(FILE *out, mb_report_run *const *runs, int n_runs)
         if (!any)
             continue;
         fprintf(out, "<tr%s><th>", differ ? " class=\"differs\"" : "");
-        put_html(out, settings[i].label);
+        mb_put_escaped(out, settings[i].label);
         fputs("</th>", out);
         for (int r = 0; r < n_runs; r++) {
             const char *v = setting_value(runs[r], settings[i].key, a, sizeof a);
             fputs("<td>", out);
-            put_html(out, v && *v ? v : "–");
+            mb_put_escaped(out, v && *v ? v : "–");
             fputs("</td>", out);
         }
         fputs("</tr>\n", out);
@@ -320,7 +306,7 @@ static void run_heading(FILE *out, const mb_report_run *run, int n_runs)
     if (n_runs < 2)
         return;
     fputs("<h3 class=\"run-heading\">", out);
-    put_html(out, run->name);
+    mb_put_escaped(out, run->name);
     fputs("</h3>\n", out);
 }
 
@@ -467,14 +453,14 @@ static void write_head(FILE *out, mb_report_run *const *runs, int n_runs)
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>", out);
     if (n_runs == 1) {
         fputs("madbench · ", out);
-        put_html(out, runs[0]->name);
+        mb_put_escaped(out, runs[0]->name);
     } else {
         fprintf(out, "madbench · comparison of %d runs", n_runs);
     }
     fprintf(out, "</title>\n<style>%s</style>\n</head><body>\n<header><h1>", page_style);
     if (n_runs == 1) {
         fputs("Model collapse report · ", out);
-        put_html(out, runs[0]->name);
+        mb_put_escaped(out, runs[0]->name);
     } else {
         fprintf(out, "Model collapse report · %d runs compared", n_runs);
     }
@@ -486,14 +472,14 @@ static void write_head(FILE *out, mb_report_run *const *runs, int n_runs)
         const char *ds = mb_json_string(&runs[r]->manifest, "dataset");
         fputs(r ? " · " : "", out);
         if (n_runs > 1) {
-            put_html(out, runs[r]->name);
+            mb_put_escaped(out, runs[r]->name);
             fputs(": ", out);
         }
-        put_html(out, lt ? lt : "loop");
+        mb_put_escaped(out, lt ? lt : "loop");
         fputs(" loop, ", out);
-        put_html(out, gn ? gn : "?");
+        mb_put_escaped(out, gn ? gn : "?");
         fputs(" generator on ", out);
-        put_html(out, ds ? ds : "?");
+        mb_put_escaped(out, ds ? ds : "?");
         fprintf(out, ", generations 0–%d", runs[r]->n_rows - 1);
     }
     fputs("</p></header>\n<nav><a href=\"#speed\">Collapse speed</a><a href=\"#metrics\">Metrics"
@@ -556,7 +542,7 @@ static int write_page(FILE *out, const char *plots_dir, mb_report_run *const *ru
     strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
     fprintf(out, "</section>\n</main>\n<footer>madbench %s · report written %s · plots also in ",
             MADBENCH_VERSION, when);
-    put_html(out, plots_dir);
+    mb_put_escaped(out, plots_dir);
     fputs("/</footer>\n</body></html>\n", out);
     return rc;
 }

@@ -10,7 +10,7 @@
 static const char *const palette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
                                       "#E69F00", "#56B4E9", "#000000", "#F0E442"};
 
-static void put_escaped(FILE *out, const char *s)
+void mb_put_escaped(FILE *out, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
@@ -18,6 +18,7 @@ static void put_escaped(FILE *out, const char *s)
         case '<': fputs("&lt;", out); break;
         case '>': fputs("&gt;", out); break;
         case '"': fputs("&quot;", out); break;
+        case '\'': fputs("&#39;", out); break;
         default: fputc(*s, out);
         }
     }
@@ -144,12 +145,12 @@ int mb_svg_write_line_plot(FILE *out, const mb_svg_plot *plot, const mb_svg_seri
     if (plot->title) {
         fprintf(out, "<text x=\"%.1f\" y=\"24\" font-size=\"15\" text-anchor=\"middle\">",
                 left + pw / 2);
-        put_escaped(out, plot->title);
+        mb_put_escaped(out, plot->title);
         fputs("</text>\n", out);
         if (plot->subtitle) {
             fprintf(out, "<text x=\"%.1f\" y=\"43\" font-size=\"12\" fill=\"#555\" "
                          "text-anchor=\"middle\">", left + pw / 2);
-            put_escaped(out, plot->subtitle);
+            mb_put_escaped(out, plot->subtitle);
             fputs("</text>\n", out);
         }
     }
@@ -198,13 +199,13 @@ int mb_svg_write_line_plot(FILE *out, const mb_svg_plot *plot, const mb_svg_seri
                  "stroke=\"#444\"/>\n", left, top, pw, ph);
     if (plot->x_label) {
         fprintf(out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">", left + pw / 2, H - 12);
-        put_escaped(out, plot->x_label);
+        mb_put_escaped(out, plot->x_label);
         fputs("</text>\n", out);
     }
     if (plot->y_label) {
         fprintf(out, "<text x=\"16\" y=\"%.1f\" text-anchor=\"middle\" "
                      "transform=\"rotate(-90 16 %.1f)\">", top + ph / 2, top + ph / 2);
-        put_escaped(out, plot->y_label);
+        mb_put_escaped(out, plot->y_label);
         fputs("</text>\n", out);
     }
 
@@ -300,7 +301,7 @@ int mb_svg_write_line_plot(FILE *out, const mb_svg_plot *plot, const mb_svg_seri
                          "stroke-width=\"2\"%s/>\n", lx + 6, y - 4, lx + 30, y - 4, colours[s],
                     series[s].dashed ? " stroke-dasharray=\"6 4\"" : "");
             fprintf(out, "<text x=\"%.1f\" y=\"%.1f\">", lx + 36, y);
-            put_escaped(out, series[s].label);
+            mb_put_escaped(out, series[s].label);
             fputs("</text>\n", out);
         }
     }

@@ -10,19 +10,6 @@ static const char *const bar_palette[] = {"#4E79A7", "#F28E2B", "#E15759", "#76B
                                           "#59A14F", "#EDC948", "#B07AA1", "#FF9DA7",
                                           "#9C755F", "#BAB0AC"};
 
-static void put_text(FILE *out, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", out); break;
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '"': fputs("&quot;", out); break;
-        default: fputc(*s, out);
-        }
-    }
-}
-
 int mb_svg_write_stacked_bars(FILE *out, const mb_svg_plot *plot, const double *x, int n_bars,
                               const double *values, int n_stacks, const char *const *labels)
 {
@@ -57,12 +44,12 @@ int mb_svg_write_stacked_bars(FILE *out, const mb_svg_plot *plot, const double *
     if (plot->title) {
         fprintf(out, "<text x=\"%.1f\" y=\"24\" font-size=\"15\" text-anchor=\"middle\">",
                 left + pw / 2);
-        put_text(out, plot->title);
+        mb_put_escaped(out, plot->title);
         fputs("</text>\n", out);
         if (plot->subtitle) {
             fprintf(out, "<text x=\"%.1f\" y=\"43\" fill=\"#555\" text-anchor=\"middle\">",
                      left + pw / 2);
-            put_text(out, plot->subtitle);
+            mb_put_escaped(out, plot->subtitle);
             fputs("</text>\n", out);
         }
     }
@@ -86,7 +73,7 @@ int mb_svg_write_stacked_bars(FILE *out, const mb_svg_plot *plot, const double *
             fprintf(out, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" "
                          "fill=\"%s\"><title>", bx, PY(base + v), bar_w, PY(base) - PY(base + v),
                     bar_palette[s % MB_ARRAY_LEN(bar_palette)]);
-            put_text(out, labels && labels[s] ? labels[s] : "");
+            mb_put_escaped(out, labels && labels[s] ? labels[s] : "");
             fprintf(out, " %.4g</title></rect>\n", v);
             base += v;
         }
@@ -98,13 +85,13 @@ int mb_svg_write_stacked_bars(FILE *out, const mb_svg_plot *plot, const double *
                  "stroke=\"#444\"/>\n", left, top, pw, ph);
     if (plot->x_label) {
         fprintf(out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">", left + pw / 2, H - 12);
-        put_text(out, plot->x_label);
+        mb_put_escaped(out, plot->x_label);
         fputs("</text>\n", out);
     }
     if (plot->y_label) {
         fprintf(out, "<text x=\"16\" y=\"%.1f\" text-anchor=\"middle\" "
                      "transform=\"rotate(-90 16 %.1f)\">", top + ph / 2, top + ph / 2);
-        put_text(out, plot->y_label);
+        mb_put_escaped(out, plot->y_label);
         fputs("</text>\n", out);
     }
     /* legend right of the frame, top category first (as the bars stack) */
@@ -113,7 +100,7 @@ int mb_svg_write_stacked_bars(FILE *out, const mb_svg_plot *plot, const double *
         fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/>\n", lx,
                 ly, bar_palette[s % MB_ARRAY_LEN(bar_palette)]);
         fprintf(out, "<text x=\"%.1f\" y=\"%.1f\">", lx + 18, ly + 10);
-        put_text(out, labels[s] ? labels[s] : "");
+        mb_put_escaped(out, labels[s] ? labels[s] : "");
         fputs("</text>\n", out);
     }
     fputs("</svg>\n", out);

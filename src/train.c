@@ -24,15 +24,6 @@ void mb_shuffle(int *order, int n, uint64_t seed, int epoch)
     }
 }
 
-static void format_duration(char *out, size_t len, double seconds)
-{
-    const long s = (long)(seconds + 0.5);
-    if (s >= 3600)
-        snprintf(out, len, "%ldh%02ldm", s / 3600, s / 60 % 60);
-    else
-        snprintf(out, len, "%ldm%02lds", s / 60, s % 60);
-}
-
 mb_real *mb_upload_images(mb_backend *be, const mb_dataset *ds)
 {
     const size_t n = (size_t)ds->n * ds->channels * ds->height * ds->width;
@@ -96,7 +87,7 @@ int mb_train(mb_model *m, const mb_dataset *ds, const mb_train_options *opt,
                 const long done_batches = (long)epoch * n_batches + b + 1;
                 const double rate = ((double)epoch * n + (double)b * batch + nb) / (now - start);
                 char eta[32];
-                format_duration(eta, sizeof eta,
+                mb_format_duration(eta, sizeof eta,
                                 (now - start) * (total_batches - done_batches) / done_batches);
                 char loss[32] = "-"; /* the last finished epoch's; none yet in the first */
                 if (epoch > 0)
