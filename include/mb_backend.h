@@ -73,7 +73,7 @@ struct mb_backend {
                                  long long stride_b, mb_real beta, mb_real *c, int ldc,
                                  long long stride_c, int batch);
 
-    /* ---- convolution pieces (im2col + GEMM; see layers.c for why) ---- */
+    /* ---- convolution pieces (im2col + GEMM; see model/layers.c for why) ---- */
     /* cols[(c*k + ki)*k + kj][(n*out_h + oh)*out_w + ow] =
      *   image[c][n][oh*stride - pad + ki][ow*stride - pad + kj]  (0 outside). */
     void (*im2col)(mb_backend *be, const mb_conv_geom *g, const mb_real *image,
@@ -212,7 +212,7 @@ void mb_backend_destroy(mb_backend *be);
 mb_backend *mb_backend_cpu_create(void);
 /* Threads of the CPU backend (OpenMP and OpenBLAS); n <= 0 keeps the default. */
 void mb_cpu_set_threads(int n);
-/* Fills the metric operations of the CPU table (backend_cpu_metrics.c). */
+/* Fills the metric operations of the CPU table (cpu/backend_cpu_metrics.c). */
 void mb_backend_cpu_add_metric_ops(mb_backend *be);
 #ifdef MB_HAVE_CUDA
 /* NULL (with MB_ENODEVICE recorded) when no CUDA device is present. */

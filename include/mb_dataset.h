@@ -60,7 +60,7 @@ typedef struct {
     /* Everything below defaults to "off" when zero. */
     int shuffle;        /* 1: seeded shuffle before max_images / imbalance pick the images */
     double test_fraction; /* >0: split a source without a test part (seeded) */
-    int n_imbalance;    /* imbalance=CLASS:SHARE, kept exactly (see data_subset.c) */
+    int n_imbalance;    /* imbalance=CLASS:SHARE, kept exactly (see data/subset.c) */
     struct { int label; double share; } imbalance[MB_MAX_IMBALANCE];
     int resize_height, resize_width; /* image folders: resize to this size instead of
                                         rejecting images of another size */
@@ -114,7 +114,7 @@ int mb_dataset_class_counts(const mb_dataset *ds, long *counts);
 void mb_dataset_pixels_to_images(mb_dataset *ds);
 
 /* Applies shuffle, test_fraction, imbalance and max_images of opt to a loaded set
- * (data_subset.c). The split part picks train or test when test_fraction > 0. */
+ * (data/subset.c). The split part picks train or test when test_fraction > 0. */
 int mb_dataset_subset(mb_dataset *ds, const mb_data_options *opt);
 
 /* Readers (each fills ds completely or leaves it empty with an error). */
@@ -160,7 +160,7 @@ enum {
  * pixels at least half the peak; its level = median of its interior pixels;
  * area = sum of (pixel - background) / level within 2 px of the shape; radius =
  * sqrt(area / pi); centre, aspect and angle from the first and second moments.
- * Tested bounds (tests/test_data_shapes.c): on clean shapes images radius and
+ * Tested bounds (tests/data/test_data_shapes.c): on clean shapes images radius and
  * centre within 0.05 px, level within 0.01, ellipse aspect within 0.08; with
  * pixel noise of std 0.05, radius within 0.5 px. Returns the number of
  * attributes, or 0 (attributes NaN) for an image with no shape. */

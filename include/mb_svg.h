@@ -37,7 +37,7 @@ int mb_svg_write_line_plot(FILE *out, const mb_svg_plot *plot, const mb_svg_seri
 int mb_svg_line_plot(const char *path, const mb_svg_plot *plot, const mb_svg_series *series,
                      int n_series);
 
-/* Stacked bars (svg_bars.c): bar i at x[i] (whole numbers, e.g. generations) made
+/* Stacked bars (util/svg_bars.c): bar i at x[i] (whole numbers, e.g. generations) made
  * of n_stacks segments of heights values[i * n_stacks + s], bottom to top, coloured
  * from a 10-colour palette and named labels[s] in a legend right of the frame
  * (labels NULL: no legend). */

@@ -122,7 +122,7 @@ int mb_toy_original_gmm(mb_toy_model *m, int dim, int n_components, const double
                         double separation, double sigma0);
 
 /* n points from the model (covariances scaled by lambda) into out[n][dim], from
- * Philox stream `key` at counters in [base, base + 2^36) (see toy_model.c); point i
+ * Philox stream `key` at counters in [base, base + 2^36) (see stats/model.c); point i
  * is a function of (key, base, i) only. The model must be prepared. */
 void mb_toy_sample(const mb_toy_model *m, double lambda, long n, uint64_t key,
                    uint64_t counter_base, double *out);
@@ -174,7 +174,7 @@ double mb_toy_digamma(double x);
 /* c4(M) = sqrt(2/(M-1)) Gamma(M/2) / Gamma((M-1)/2): E[s] = c4 sigma for n = M. */
 double mb_toy_c4(double m);
 
-/* ---- outputs (toy_output.c) ---- */
+/* ---- outputs (stats/toy_output.c) ---- */
 /* One row of metrics.csv / metrics.jsonl: statistics of generation t across the
  * replicas. Non-finite values (no closed form, ...) are written as empty / null. */
 typedef struct {

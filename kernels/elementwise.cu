@@ -1,5 +1,5 @@
 /* elementwise.cu — bias add and gradient, ReLU and sigmoid, forward and backward.
- * Same arithmetic as src/backend_cpu.c; the sigmoid keeps the CPU's mix of double
+ * Same arithmetic as src/cpu/backend_cpu.c; the sigmoid keeps the CPU's mix of double
  * exp and float division (mb_sigmoid in mb_cuda.cuh). These kernels are
  * memory-bound, so the double exp costs no measurable time. */
 #include "mb_cuda.cuh"

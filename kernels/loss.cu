@@ -2,7 +2,7 @@
  * added to a device double (loss_accum) by a deterministic two-stage reduction
  * (mb_cuda.cuh): nothing is copied to the host, so an epoch runs without a
  * synchronisation and the trainer reads the total once. Per-element arithmetic
- * follows src/backend_cpu.c step by step (float where the CPU uses float, double
+ * follows src/cpu/backend_cpu.c step by step (float where the CPU uses float, double
  * where C promotes to double, no fused multiply-adds). */
 #include "mb_cuda.cuh"
 

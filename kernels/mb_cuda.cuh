@@ -1,6 +1,6 @@
 /* mb_cuda.cuh — what every file of the CUDA backend shares: the backend's private
  * state, the error-checking macros, launch helpers, the deterministic block
- * reduction and the per-element math that must match src/backend_cpu.c.
+ * reduction and the per-element math that must match src/cpu/backend_cpu.c.
  *
  * The public headers are C; they are included inside extern "C" so that nvcc
  * (which compiles these files as C++) links against the C symbols. */
@@ -136,7 +136,7 @@ void mb_reduce_finish(mb_backend *be, unsigned n_blocks, double mul, double div,
 double mb_reduce_to_host(mb_backend *be, unsigned n_blocks);
 
 /* ---- per-element math shared by several kernels, written to give the same bits
- * as src/backend_cpu.c (compiled with -ffp-contract=off): __fmul_rn / __fadd_rn /
+ * as src/cpu/backend_cpu.c (compiled with -ffp-contract=off): __fmul_rn / __fadd_rn /
  * __dmul_rn / __dadd_rn are never fused into an FMA, and C's promotions of float
  * to double (exp() of a float is the double exp) are spelled out. ---- */
 __device__ __forceinline__ float mb_sigmoid(float z)

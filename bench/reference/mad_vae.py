@@ -2,7 +2,7 @@
 """MAD-VAE-28 and its training loop in PyTorch: the peer madbench is timed against.
 
 The network, loss, optimiser and batching are madbench's (DESIGN.md, "Reference
-model"; src/model.c, src/train.c):
+model"; src/model/model.c, src/model/train.c):
 
   encoder  conv3x3 s2 p1 (C->32) ReLU, conv3x3 s2 p1 (32->64) ReLU, flatten,
            linear 3136 -> 2d (mu | log-variance per row), d = 16
@@ -76,7 +76,7 @@ def uniform_at(seed, index):
 
 
 def fisher_yates(n, seed, first_counter):
-    """The seeded Fisher-Yates shuffle of src/data_util.c and src/train.c: draw i
+    """The seeded Fisher-Yates shuffle of src/data/util.c and src/model/train.c: draw i
     uses counter first_counter + i."""
     u = uniform_at(seed, np.arange(n, dtype=np.uint64) + np.uint64(first_counter))
     perm = list(range(n))
@@ -108,7 +108,7 @@ def read_idx_images(path):
 
 
 def load_subset(data_dir, n, seed):
-    """The images `madbench train --n n --seed seed` uses (src/data_subset.c)."""
+    """The images `madbench train --n n --seed seed` uses (src/data/subset.c)."""
     images = read_idx_images(os.path.join(data_dir, "train-images-idx3-ubyte.gz"))
     if n <= 0 or n >= len(images):
         return images

@@ -1,0 +1,296 @@
+/* data/folder.c — folders of PNG/JPEG images read through stb_image, laid out as
+ * torchvision's ImageFolder: root/<class>/.../<image>, classes = the subfolder
+ * names in sorted order; images directly in root make an unlabelled set. A root
+ * with train/ and test/ subfolders holds both splits. */
+#include "data_internal.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <stb/stb_image.h>
+#include <stb/stb_image_resize.h>
+
+#define MAX_DEPTH 8
+#define MAX_PIXELS_PER_IMAGE ((long)1 << 26)
+
+typedef struct {
+    char **paths;
+    int *labels;
+    int n, cap;
+} file_list;
+
+typedef struct {
+    char **names;
+    int n, cap;
+} name_list;
+
+int mb_data_is_image_name(const char *name)
+{
+    static const char *const ext[] = {".png", ".jpg", ".jpeg", ".bmp", ".tga", ".pgm",
+                                      ".ppm", ".gif"};
+    const char *dot = strrchr(name, '.');
+    if (!dot || name[0] == '.')
+        return 0;
+    for (size_t i = 0; i < MB_ARRAY_LEN(ext); i++) {
+        if (strlen(dot) != strlen(ext[i]))
+            continue;
+        int same = 1;
+        for (size_t k = 0; dot[k]; k++)
+            same &= tolower((unsigned char)dot[k]) == ext[i][k];
+        if (same)
+            return 1;
+    }
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void names_free(name_list *l)
+{
+    for (int i = 0; i < l->n; i++)
+        free(l->names[i]);
+    free(l->names);
+    memset(l, 0, sizeof *l);
+}
+
+/* The entries of dir (hidden ones skipped), sorted; *dirs and *files split them. */
+static int list_dir(const char *dir, name_list *dirs, name_list *files)
+{
+    memset(dirs, 0, sizeof *dirs);
+    memset(files, 0, sizeof *files);
+    DIR *d = opendir(dir);
+    if (!d)
+        return mb_fail(MB_EINPUT, "%s: cannot read the folder: %s", dir, strerror(errno));
+    struct dirent *e;
+    int rc = MB_OK;
+    char path[4096];
+    while (rc == MB_OK && (e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (mb_data_join(path, sizeof path, dir, e->d_name) != MB_OK) {
+            rc = MB_EINPUT;
+            break;
+        }
+        name_list *l = mb_data_is_dir(path)                  ? dirs
+                       : mb_data_is_image_name(e->d_name) ? files
+                                                          : NULL;
+        if (!l)
+            continue; /* not an image: README, labels.csv, ... */
+        if (l->n == l->cap) {
+            int cap = l->cap ? 2 * l->cap : 64;
+            char **bigger = realloc(l->names, (size_t)cap * sizeof *bigger);
+            if (!bigger) {
+                rc = mb_fail(MB_ENOMEM, "out of host memory listing %s", dir);
+                break;
+            }
+            l->names = bigger;
+            l->cap = cap;
+        }
+        if (!(l->names[l->n] = strdup(e->d_name)))
+            rc = mb_fail(MB_ENOMEM, "out of host memory listing %s", dir);
+        else
+            l->n++;
+    }
+    closedir(d);
+    if (rc != MB_OK) {
+        names_free(dirs);
+        names_free(files);
+        return rc;
+    }
+    if (dirs->n > 1) /* qsort must not see the NULL of an empty list */
+        qsort(dirs->names, (size_t)dirs->n, sizeof(char *), cmp_str);
+    if (files->n > 1)
+        qsort(files->names, (size_t)files->n, sizeof(char *), cmp_str);
+    return MB_OK;
+}
+
+static int add_file(file_list *fl, const char *path, int label)
+{
+    if (fl->n >= MB_DATA_MAX_IMAGES)
+        return mb_fail(MB_EINPUT, "%s: more than %ld images (expected fewer)", path,
+                       MB_DATA_MAX_IMAGES);
+    if (fl->n == fl->cap) {
+        int cap = fl->cap ? 2 * fl->cap : 256;
+        char **p = realloc(fl->paths, (size_t)cap * sizeof *p);
+        if (p)
+            fl->paths = p;
+        int *l = realloc(fl->labels, (size_t)cap * sizeof *l);
+        if (l)
+            fl->labels = l;
+        if (!p || !l)
+            return mb_fail(MB_ENOMEM, "out of host memory listing images");
+        fl->cap = cap;
+    }
+    if (!(fl->paths[fl->n] = strdup(path)))
+        return mb_fail(MB_ENOMEM, "out of host memory listing images");
+    fl->labels[fl->n++] = label;
+    return MB_OK;
+}
+
+/* Every image under dir (recursively, sorted), with the given label. */
+static int collect(file_list *fl, const char *dir, int label, int depth)
+{
+    if (depth > MAX_DEPTH)
+        return mb_fail(MB_EINPUT, "%s: folders nested deeper than %d levels (expected "
+                       "root/class/image)", dir, MAX_DEPTH);
+    name_list dirs, files;
+    MB_TRY(list_dir(dir, &dirs, &files));
+    char path[4096];
+    int rc = MB_OK;
+    for (int i = 0; i < files.n && rc == MB_OK; i++)
+        if ((rc = mb_data_join(path, sizeof path, dir, files.names[i])) == MB_OK)
+            rc = add_file(fl, path, label);
+    for (int i = 0; i < dirs.n && rc == MB_OK; i++)
+        if ((rc = mb_data_join(path, sizeof path, dir, dirs.names[i])) == MB_OK)
+            rc = collect(fl, path, label, depth + 1);
+    names_free(&dirs);
+    names_free(&files);
+    return rc;
+}
+
+int mb_folder_has_split(const char *dir)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s/train", dir);
+    if (!mb_data_is_dir(p))
+        return 0;
+    snprintf(p, sizeof p, "%s/test", dir);
+    return mb_data_is_dir(p);
+}
+
+/* Decodes one image into dst [C, H, W] (resized when the options ask). */
+static int load_image(const char *path, const mb_dataset *ds, int resize, uint8_t *dst,
+                      const char *first_path)
+{
+    int w, h, comp;
+    if (!stbi_info(path, &w, &h, &comp))
+        return mb_fail(MB_EINPUT, "%s: cannot read the image: %s (expected a valid PNG or "
+                       "JPEG file)", path, stbi_failure_reason());
+    if (w <= 0 || h <= 0 || w > MB_DATA_MAX_SIDE || h > MB_DATA_MAX_SIDE ||
+        (long)w * h > MAX_PIXELS_PER_IMAGE)
+        return mb_fail(MB_EINPUT, "%s: image is %dx%d (expected sides 1..%d and at most %ld "
+                       "pixels)", path, w, h, MB_DATA_MAX_SIDE, MAX_PIXELS_PER_IMAGE);
+    if (!resize && (w != ds->width || h != ds->height))
+        return mb_fail(MB_EINPUT, "%s: image is %dx%d but %s is %dx%d (expected every image "
+                       "the same size, or resize=HxW)", path, w, h, first_path, ds->width,
+                       ds->height);
+    int C = ds->channels;
+    uint8_t *hwc = stbi_load(path, &w, &h, &comp, C);
+    if (!hwc)
+        return mb_fail(MB_EINPUT, "%s: cannot decode the image: %s (expected a valid PNG or "
+                       "JPEG file)", path, stbi_failure_reason());
+    uint8_t *src = hwc;
+    uint8_t *resized = NULL;
+    if (w != ds->width || h != ds->height) {
+        resized = malloc((size_t)ds->width * ds->height * C);
+        if (!resized || !stbir_resize_uint8(hwc, w, h, 0, resized, ds->width, ds->height, 0,
+                                            C)) {
+            free(resized);
+            stbi_image_free(hwc);
+            return mb_fail(MB_ENOMEM, "%s: resizing to %dx%d failed", path, ds->width,
+                           ds->height);
+        }
+        src = resized;
+    }
+    size_t plane = (size_t)ds->width * ds->height;
+    for (size_t p = 0; p < plane; p++)
+        for (int c = 0; c < C; c++)
+            dst[(size_t)c * plane + p] = src[p * C + (size_t)c];
+    free(resized);
+    stbi_image_free(hwc);
+    return MB_OK;
+}
+
+static int load_files(mb_dataset *ds, const file_list *fl, const mb_data_options *opt)
+{
+    int w, h, comp;
+    const char *first = fl->paths[0];
+    if (!stbi_info(first, &w, &h, &comp))
+        return mb_fail(MB_EINPUT, "%s: cannot read the image: %s (expected a valid PNG or "
+                       "JPEG file)", first, stbi_failure_reason());
+    int channels = opt->channels ? opt->channels : comp <= 2 ? 1 : 3;
+    int resize = opt->resize_height > 0 && opt->resize_width > 0;
+    if (resize) {
+        h = opt->resize_height;
+        w = opt->resize_width;
+    }
+    if (w <= 0 || h <= 0 || w > MB_DATA_MAX_SIDE || h > MB_DATA_MAX_SIDE ||
+        (long)w * h > MAX_PIXELS_PER_IMAGE)
+        return mb_fail(MB_EINPUT, "%s: image is %dx%d (expected sides 1..%d and at most %ld "
+                       "pixels)", first, w, h, MB_DATA_MAX_SIDE, MAX_PIXELS_PER_IMAGE);
+    MB_TRY(mb_dataset_alloc(ds, fl->n, channels, h, w, 0, 0));
+    size_t per = mb_dataset_image_size(ds);
+    if (!(ds->pixels = mb_host_alloc(per * (size_t)fl->n, "pixels")))
+        return MB_ENOMEM;
+    for (int i = 0; i < fl->n; i++)
+        MB_TRY(load_image(fl->paths[i], ds, resize, ds->pixels + per * (size_t)i, first));
+    mb_dataset_pixels_to_images(ds);
+    return MB_OK;
+}
+
+int mb_folder_read(mb_dataset *ds, const char *dir, const mb_data_options *opt)
+{
+    static const mb_data_options defaults;
+    if (!opt)
+        opt = &defaults;
+    memset(ds, 0, sizeof *ds);
+    char root[4096];
+    if (mb_folder_has_split(dir))
+        MB_TRY(mb_data_join(root, sizeof root, dir,
+                            opt->split == MB_SPLIT_TEST ? "test" : "train"));
+    else if (snprintf(root, sizeof root, "%s", dir) >= (int)sizeof root)
+        return mb_fail(MB_EINPUT, "%.64s...: path too long (expected under 4096 bytes)", dir);
+    name_list classes, files;
+    MB_TRY(list_dir(root, &classes, &files));
+    file_list fl = {0};
+    int rc = MB_OK;
+    char path[4096];
+    if (classes.n && files.n)
+        rc = mb_fail(MB_EINPUT, "%s: holds both images (%s) and class folders (%s) "
+                     "(expected one or the other)", root, files.names[0], classes.names[0]);
+    for (int i = 0; i < files.n && rc == MB_OK; i++)
+        if ((rc = mb_data_join(path, sizeof path, root, files.names[i])) == MB_OK)
+            rc = add_file(&fl, path, -1);
+    for (int k = 0; k < classes.n && rc == MB_OK; k++) {
+        int before = fl.n;
+        rc = mb_data_join(path, sizeof path, root, classes.names[k]);
+        if (rc == MB_OK)
+            rc = collect(&fl, path, k, 1);
+        if (rc == MB_OK && fl.n == before)
+            rc = mb_fail(MB_EINPUT, "%s: class folder has no PNG/JPEG images (expected at "
+                         "least one per class)", path);
+    }
+    if (rc == MB_OK && fl.n == 0)
+        rc = mb_fail(MB_EINPUT, "%s: contains 0 images (expected PNG/JPEG files, directly "
+                     "or in one subfolder per class)", root);
+    if (rc == MB_OK)
+        rc = load_files(ds, &fl, opt);
+    if (rc == MB_OK && classes.n) {
+        if (!(ds->labels = mb_host_alloc((size_t)fl.n * sizeof(int), "labels")))
+            rc = MB_ENOMEM;
+        else
+            memcpy(ds->labels, fl.labels, (size_t)fl.n * sizeof(int));
+        ds->n_classes = classes.n;
+        if (rc == MB_OK)
+            rc = mb_data_set_class_names(ds, (const char *const *)classes.names, classes.n);
+    }
+    for (int i = 0; i < fl.n; i++)
+        free(fl.paths[i]);
+    free(fl.paths);
+    free(fl.labels);
+    names_free(&classes);
+    names_free(&files);
+    if (rc != MB_OK) {
+        mb_dataset_free(ds);
+        return rc;
+    }
+    snprintf(ds->source, sizeof ds->source, "%.*s", (int)sizeof ds->source - 1, root);
+    return MB_OK;
+}

@@ -1,0 +1,230 @@
+/* data/options.c — data options from their command-line form (key=value). */
+#include "data_internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const mb_data_option_keys[] = {
+    "n", "max_images", "split", "seed", "shuffle", "test_fraction", "imbalance", "resize",
+    "channels", "radius", "intensity", "aspect", "kinds", "shares", "noise", NULL};
+
+static const char *const kind_names[MB_SHAPE_N_KINDS] = {"disk", "ellipse", "square"};
+
+static int parse_double(const char *s, char **end, double *out)
+{
+    errno = 0;
+    *out = strtod(s, end);
+    return !errno && *end != s && isfinite(*out);
+}
+
+static int parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+/* "A:B" (or "A" for both when single) into two doubles. */
+static int parse_range(const char *s, double *a, double *b)
+{
+    char *end;
+    if (!parse_double(s, &end, a))
+        return 0;
+    if (*end == 0) {
+        *b = *a;
+        return 1;
+    }
+    if (*end != ':')
+        return 0;
+    return parse_double(end + 1, &end, b) && *end == 0 && *a <= *b;
+}
+
+static int bad(const char *key, const char *value, const char *expected)
+{
+    return mb_fail(MB_EINPUT, "data option %s='%s' is invalid (expected %s)", key, value,
+                   expected);
+}
+
+static int set_imbalance(mb_data_options *opt, const char *value)
+{
+    const char *p = value;
+    while (*p) {
+        char *end;
+        errno = 0;
+        long c = strtol(p, &end, 10);
+        double share;
+        if (errno || end == p || *end != ':' || c < 0 || c > 1000000 ||
+            !parse_double(end + 1, &end, &share) || share < 0 || share > 1 ||
+            (*end && *end != ','))
+            return bad("imbalance", value, "CLASS:SHARE[,CLASS:SHARE...], share in 0..1");
+        if (opt->n_imbalance == MB_MAX_IMBALANCE)
+            return bad("imbalance", value, "at most 16 classes");
+        opt->imbalance[opt->n_imbalance].label = (int)c;
+        opt->imbalance[opt->n_imbalance].share = share;
+        opt->n_imbalance++;
+        p = *end ? end + 1 : end;
+    }
+    if (!opt->n_imbalance)
+        return bad("imbalance", value, "CLASS:SHARE");
+    return MB_OK;
+}
+
+static int set_kinds(mb_shapes_options *so, const char *value)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", value);
+    so->n_kinds = 0;
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        int found = -1;
+        for (int k = 0; k < MB_SHAPE_N_KINDS; k++)
+            if (!strcmp(tok, kind_names[k]))
+                found = k;
+        for (int j = 0; j < so->n_kinds; j++)
+            if ((int)so->kinds[j] == found)
+                found = -1;
+        if (found < 0 || so->n_kinds == MB_SHAPE_N_KINDS)
+            return bad("kinds", value, "distinct names among disk, ellipse, square");
+        so->kinds[so->n_kinds++] = (mb_shape_kind)found;
+    }
+    if (!so->n_kinds)
+        return bad("kinds", value, "disk, ellipse and/or square");
+    return MB_OK;
+}
+
+static int set_shares(mb_shapes_options *so, const char *value)
+{
+    const char *p = value;
+    int n = 0;
+    double total = 0;
+    while (*p) {
+        char *end;
+        double v;
+        if (n == MB_SHAPE_N_KINDS || !parse_double(p, &end, &v) || v < 0 ||
+            (*end && *end != ','))
+            return bad("shares", value, "up to 3 comma-separated shares >= 0, one per kind");
+        so->kind_shares[n++] = v;
+        total += v;
+        p = *end ? end + 1 : end;
+    }
+    if (n == 0 || total <= 0)
+        return bad("shares", value, "shares with a positive sum");
+    for (int k = n; k < MB_SHAPE_N_KINDS; k++)
+        so->kind_shares[k] = 0;
+    return MB_OK;
+}
+
+static int set_radius(mb_shapes_options *so, const char *value)
+{
+    char *end;
+    double a, b;
+    const char *expected = "normal:MEAN:STD or uniform:LO:HI, in pixels, MEAN > 0, STD > 0, "
+                           "0 < LO <= HI";
+    if (!strncmp(value, "normal:", 7)) {
+        if (!parse_double(value + 7, &end, &a) || *end != ':' ||
+            !parse_double(end + 1, &end, &b) || *end || a <= 0 || b <= 0)
+            return bad("radius", value, expected);
+        so->radius_dist = MB_DIST_NORMAL;
+        so->radius_mean = a;
+        so->radius_std = b;
+        return MB_OK;
+    }
+    if (!strncmp(value, "uniform:", 8)) {
+        if (!parse_range(value + 8, &a, &b) || a <= 0)
+            return bad("radius", value, expected);
+        so->radius_dist = MB_DIST_UNIFORM;
+        so->radius_lo = a;
+        so->radius_hi = b;
+        return MB_OK;
+    }
+    return bad("radius", value, expected);
+}
+
+int mb_data_option_set(mb_data_options *opt, const char *key, const char *value)
+{
+    long v;
+    double lo, hi;
+    char *end;
+    if (!strcmp(key, "n") || !strcmp(key, "max_images")) {
+        if (!parse_long(value, 0, MB_DATA_MAX_IMAGES, &v))
+            return bad(key, value, "an image count 0..100000000, 0 = all");
+        opt->max_images = v;
+    } else if (!strcmp(key, "split")) {
+        if (!strcmp(value, "train"))
+            opt->split = MB_SPLIT_TRAIN;
+        else if (!strcmp(value, "test"))
+            opt->split = MB_SPLIT_TEST;
+        else
+            return bad(key, value, "train or test");
+    } else if (!strcmp(key, "seed")) {
+        errno = 0;
+        unsigned long long s = strtoull(value, &end, 10);
+        if (errno || end == value || *end || value[0] == '-')
+            return bad(key, value, "a non-negative integer");
+        opt->seed = s;
+    } else if (!strcmp(key, "shuffle")) {
+        if (!strcmp(value, "1") || !strcmp(value, "true") || !strcmp(value, "yes"))
+            opt->shuffle = 1;
+        else if (!strcmp(value, "0") || !strcmp(value, "false") || !strcmp(value, "no"))
+            opt->shuffle = 0;
+        else
+            return bad(key, value, "1 or 0");
+    } else if (!strcmp(key, "test_fraction")) {
+        if (!parse_double(value, &end, &lo) || *end || lo < 0 || lo >= 1)
+            return bad(key, value, "a fraction 0 <= F < 1");
+        opt->test_fraction = lo;
+    } else if (!strcmp(key, "imbalance")) {
+        return set_imbalance(opt, value);
+    } else if (!strcmp(key, "resize")) {
+        long h, w;
+        char hs[32], ws[32];
+        const char *x = strchr(value, 'x');
+        if (x && (size_t)(x - value) < sizeof hs) {
+            snprintf(hs, sizeof hs, "%.*s", (int)(x - value), value);
+            snprintf(ws, sizeof ws, "%s", x + 1);
+        } else {
+            snprintf(hs, sizeof hs, "%s", value);
+            snprintf(ws, sizeof ws, "%s", value);
+        }
+        if (!parse_long(hs, 1, MB_DATA_MAX_SIDE, &h) || !parse_long(ws, 1, MB_DATA_MAX_SIDE, &w))
+            return bad(key, value, "HEIGHTxWIDTH or SIDE, 1..16384 pixels");
+        opt->resize_height = (int)h;
+        opt->resize_width = (int)w;
+    } else if (!strcmp(key, "channels")) {
+        if (!parse_long(value, 1, 3, &v) || v == 2)
+            return bad(key, value, "1 (gray) or 3 (RGB)");
+        opt->channels = (int)v;
+    } else if (!strcmp(key, "radius")) {
+        return set_radius(&opt->shapes, value);
+    } else if (!strcmp(key, "intensity")) {
+        if (!parse_range(value, &lo, &hi) || lo <= 0 || hi > 1)
+            return bad(key, value, "LO:HI with 0 < LO <= HI <= 1");
+        opt->shapes.intensity_lo = lo;
+        opt->shapes.intensity_hi = hi;
+    } else if (!strcmp(key, "aspect")) {
+        if (!parse_range(value, &lo, &hi) || lo <= 0 || hi > 1)
+            return bad(key, value, "LO:HI with 0 < LO <= HI <= 1 (minor / major axis)");
+        opt->shapes.aspect_lo = lo;
+        opt->shapes.aspect_hi = hi;
+    } else if (!strcmp(key, "kinds")) {
+        return set_kinds(&opt->shapes, value);
+    } else if (!strcmp(key, "shares")) {
+        return set_shares(&opt->shapes, value);
+    } else if (!strcmp(key, "noise")) {
+        if (!parse_double(value, &end, &lo) || *end || lo < 0 || lo > 1)
+            return bad(key, value, "a pixel noise standard deviation 0..1");
+        opt->shapes.noise_std = lo;
+    } else {
+        return mb_fail(MB_EINPUT, "unknown data option '%s' (expected one of n, split, seed, "
+                       "shuffle, test_fraction, imbalance, resize, channels, radius, "
+                       "intensity, aspect, kinds, shares, noise)", key);
+    }
+    return MB_OK;
+}

@@ -1,0 +1,850 @@
+/* loop/run.c — `madbench run`: the generations of a self-consuming loop.
+ *
+ * Generation 0 measures the real training set itself (the baseline row). Each
+ * generation g = 1..G then trains a model on train set g, draws the synthetic set
+ * S_g, measures it against the real test set, and curates the next train set:
+ * S_g is watermarked, filtered, reweighted and screened by the provenance
+ * detector, then joins the pool (replace: the pool is S_g; accumulate: all of
+ * S_1..S_g), and train set g+1 = the real part of the loop type + the pool.
+ * After every generation the state (rows, pool) is saved atomically; --resume
+ * continues from it and, every random choice being a function of (seed,
+ * generation), gives the same numbers as an uninterrupted run. */
+#include "loop_state.h"
+#include "mb_image.h"
+#include "mb_philox.h"
+#include "mb_report.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#ifndef MADBENCH_GIT_REVISION
+#define MADBENCH_GIT_REVISION "unknown"
+#endif
+
+typedef struct {
+    const mb_run_config *cfg;
+    const char *command_line;
+    char dir[MB_PATH_MAX + 160];
+    mb_backend *be;
+    mb_dataset real;      /* the real training pool: T_1, then the real parts */
+    mb_dataset test;      /* the reference set of every metric */
+    mb_judge judge;
+    mb_metrics_ref *ref;
+    float *ref_attr;      /* shapes: measured radius of the test images */
+    float *pattern;       /* watermark */
+    double wm_fpr;        /* watermark detector on the real test set */
+    uint64_t data_hash;
+    mb_loop_state state;
+    char started[32];
+} run_ctx;
+
+/* Per-generation figures that are not metrics of the synthetic set. */
+typedef struct {
+    long train_images, train_real, train_synthetic;
+    double loss; /* NaN for generation 0 */
+    double wm_tpr, wm_fpr, wm_passthrough; /* NaN when the watermark is off */
+    long detector_dropped[2]; /* [real, synthetic] */
+    long filter_dropped;
+    long reweight_unique; /* distinct samples after resampling; -1 when off */
+    double seconds[MB_N_PHASES];
+} gen_info;
+
+static const char *phase_names[MB_N_PHASES] = {"train", "generate", "metrics", "curate"};
+
+static void path_in(const run_ctx *r, char *out, size_t len, const char *rel)
+{
+    snprintf(out, len, "%.*s/%s", (int)(len > 70 ? len - 70 : 1), r->dir, rel);
+}
+
+static int make_dir(const char *path)
+{
+    if (mkdir(path, 0755) && errno != EEXIST)
+        return mb_fail(MB_EIO, "%s: cannot create folder: %s", path, strerror(errno));
+    return MB_OK;
+}
+
+static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+static void now_iso(char *out, size_t len)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* ---- data, judge and the reference statistics ---- */
+
+static long real_needed(const mb_run_config *c)
+{
+    const long n_r = lround(c->real_fraction * (double)c->n_real);
+    return c->type == MB_LOOP_FRESH_DATA ? c->n_real + (long)(c->generations - 1) * n_r
+                                         : c->n_real;
+}
+
+static int load_data(run_ctx *r, mb_dataset *judge_train)
+{
+    const mb_run_config *c = r->cfg;
+    mb_data_options opt = {.split = MB_SPLIT_TRAIN, .seed = (uint64_t)c->seed, .shuffle = 1,
+                           .max_images = real_needed(c)};
+    if (c->imbalance[0])
+        MB_TRY(mb_data_option_set(&opt, "imbalance", c->imbalance));
+    MB_TRY(mb_dataset_load(&r->real, c->source, &opt));
+    if (r->real.n < real_needed(c))
+        return mb_fail(MB_EINPUT, "%s: %d training images, but this loop needs %ld "
+                       "(data.n_real, loop.type, loop.real_fraction, run.generations)",
+                       r->real.source, r->real.n, real_needed(c));
+    mb_data_options test = {.split = MB_SPLIT_TEST, .seed = (uint64_t)c->seed + 1,
+                            .shuffle = 1, .max_images = c->n_test};
+    MB_TRY(mb_dataset_load(&r->test, c->source, &test));
+    /* the judge learns from the whole real training split, the same for every run */
+    mb_data_options all = {.split = MB_SPLIT_TRAIN};
+    MB_TRY(mb_dataset_load(judge_train, c->source, &all));
+    const size_t per = (size_t)r->real.channels * r->real.height * r->real.width;
+    r->data_hash = fnv1a(0xcbf29ce484222325ull, r->real.images, (size_t)r->real.n * per * sizeof(float));
+    return MB_OK;
+}
+
+static int is_shapes(const mb_dataset *ds) { return ds->n_attrs > 0; }
+
+/* The radius measured from each image (shapes data only). */
+static float *measure_radius(const mb_dataset *ds)
+{
+    const int n_attrs = ds->channels == 1 ? 6 : 8;
+    float *all = malloc((size_t)ds->n * n_attrs * sizeof *all);
+    float *radius = malloc((size_t)ds->n * sizeof *radius);
+    if (!all || !radius || mb_shapes_measure_all(ds, all) != MB_OK) {
+        free(all);
+        free(radius);
+        return NULL;
+    }
+    for (int i = 0; i < ds->n; i++)
+        radius[i] = all[(size_t)i * n_attrs + MB_SHAPES_RADIUS];
+    free(all);
+    return radius;
+}
+
+/* Features (and judge labels) of a set, on the backend. */
+static int features_of(run_ctx *r, const mb_dataset *ds, mb_real **features, int **labels)
+{
+    mb_backend *be = r->be;
+    *features = be->alloc(be, (size_t)ds->n * r->judge.dim * sizeof(mb_real));
+    *labels = r->judge.n_classes > 0 ? malloc((size_t)ds->n * sizeof **labels) : NULL;
+    if (!*features || (r->judge.n_classes > 0 && !*labels))
+        return MB_ENOMEM;
+    return mb_judge_features(&r->judge, ds, *features, *labels);
+}
+
+static int prepare_metrics(run_ctx *r, const mb_dataset *judge_train)
+{
+    const mb_run_config *c = r->cfg;
+    mb_judge_config jcfg;
+    mb_judge_config_default(&jcfg);
+    jcfg.epochs = c->judge_epochs;
+    mb_progress("judge: %s features from %s\n", mb_feature_kind_name(c->features),
+                judge_train->source);
+    MB_TRY(mb_judge_prepare(&r->judge, r->be, c->features, &jcfg, judge_train, &r->test));
+    if (r->judge.n_classes > 0 && isfinite(r->judge.test_accuracy))
+        mb_progress("judge: test accuracy %.4f%s\n", r->judge.test_accuracy,
+                    r->judge.from_cache ? " (cached)" : "");
+    mb_real *features = NULL;
+    int *labels = NULL;
+    int rc = features_of(r, &r->test, &features, &labels);
+    if (rc == MB_OK && is_shapes(&r->test) && !(r->ref_attr = measure_radius(&r->test)))
+        rc = mb_fail(MB_ENOMEM, "out of memory measuring the shapes");
+    if (rc == MB_OK)
+        rc = mb_metrics_ref_create(&r->ref, r->be, features, r->test.n, r->judge.dim, labels,
+                                   r->judge.n_classes, r->ref_attr, &c->metrics);
+    if (features)
+        r->be->free(r->be, features);
+    free(labels);
+    return rc;
+}
+
+static int measure(run_ctx *r, const mb_dataset *ds, mb_metrics_result *res)
+{
+    mb_real *features = NULL;
+    int *labels = NULL;
+    float *attr = NULL;
+    int rc = features_of(r, ds, &features, &labels);
+    if (rc == MB_OK && r->ref_attr && !(attr = measure_radius(ds)))
+        rc = mb_fail(MB_ENOMEM, "out of memory measuring the shapes");
+    if (rc == MB_OK)
+        rc = mb_metrics_compare(r->ref, features, ds->n, labels, attr, res);
+    if (features)
+        r->be->free(r->be, features);
+    free(labels);
+    free(attr);
+    return rc;
+}
+
+/* ---- rows ---- */
+
+static void csv_num(FILE *f, double v, int last)
+{
+    if (isfinite(v))
+        fprintf(f, "%.10g", v);
+    fputc(last ? '\n' : ',', f);
+}
+
+static const char csv_header[] =
+    "generation,train_images,train_real,train_synthetic,loss,n_gen,fd,kid,kid_std,precision,"
+    "recall,density,coverage,vendi,mean_pairwise_dist,effective_rank,cov_trace,cov_log_det,"
+    "tail95,tail99,class_entropy,class_min_share,classes_below_threshold,class_kl,"
+    "attr_beyond_2sigma,wm_tpr,wm_fpr,wm_passthrough,detector_dropped_real,"
+    "detector_dropped_synthetic,filter_dropped,reweight_unique\n";
+
+static char *format_csv(int g, const gen_info *gi, const mb_metrics_result *m)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return NULL;
+    const double na = NAN;
+    fprintf(f, "%d,", g);
+    csv_num(f, gi->train_images, 0);
+    csv_num(f, gi->train_real, 0);
+    csv_num(f, gi->train_synthetic, 0);
+    csv_num(f, gi->loss, 0);
+    csv_num(f, m->n_gen, 0);
+    csv_num(f, m->fd, 0);
+    csv_num(f, m->kid_mean, 0);
+    csv_num(f, m->kid_std, 0);
+    csv_num(f, m->prdc.precision, 0);
+    csv_num(f, m->prdc.recall, 0);
+    csv_num(f, m->prdc.density, 0);
+    csv_num(f, m->prdc.coverage, 0);
+    csv_num(f, m->vendi, 0);
+    csv_num(f, m->mean_pairwise_dist, 0);
+    csv_num(f, m->effective_rank, 0);
+    csv_num(f, m->cov_trace, 0);
+    csv_num(f, m->cov_log_det, 0);
+    csv_num(f, m->tail95, 0);
+    csv_num(f, m->tail99, 0);
+    csv_num(f, m->has_classes ? m->classes.entropy : na, 0);
+    csv_num(f, m->has_classes ? m->classes.min_share : na, 0);
+    csv_num(f, m->has_classes ? m->classes.n_below : na, 0);
+    csv_num(f, m->has_classes ? m->classes.kl_to_ref : na, 0);
+    csv_num(f, m->has_attr ? m->attr.beyond_2sigma : na, 0);
+    csv_num(f, gi->wm_tpr, 0);
+    csv_num(f, gi->wm_fpr, 0);
+    csv_num(f, gi->wm_passthrough, 0);
+    csv_num(f, gi->detector_dropped[0], 0);
+    csv_num(f, gi->detector_dropped[1], 0);
+    csv_num(f, gi->filter_dropped, 0);
+    csv_num(f, gi->reweight_unique, 1);
+    fclose(f);
+    return text;
+}
+
+static char *format_json(int g, const gen_info *gi, const mb_metrics_result *m)
+{
+    char extra[1024], *text = NULL;
+    size_t len = 0;
+    char wm[256] = "";
+    if (isfinite(gi->wm_fpr)) { /* the watermark is on; null where not measured */
+        char tpr[40] = "null", pass[40] = "null";
+        if (isfinite(gi->wm_tpr))
+            snprintf(tpr, sizeof tpr, "%.17g", gi->wm_tpr);
+        if (isfinite(gi->wm_passthrough))
+            snprintf(pass, sizeof pass, "%.17g", gi->wm_passthrough);
+        snprintf(wm, sizeof wm, ",\"wm_tpr\":%s,\"wm_fpr\":%.17g,\"wm_passthrough\":%s", tpr,
+                 gi->wm_fpr, pass);
+    }
+    char loss[40] = "null";
+    if (isfinite(gi->loss))
+        snprintf(loss, sizeof loss, "%.17g", gi->loss);
+    snprintf(extra, sizeof extra,
+             "\"generation\":%d,\"train_images\":%ld,\"train_real\":%ld,\"train_synthetic\":%ld,"
+             "\"loss\":%s%s,\"detector_dropped_real\":%ld,\"detector_dropped_synthetic\":%ld,"
+             "\"filter_dropped\":%ld,\"reweight_unique\":%ld,\"train_s\":%.3f,"
+             "\"generate_s\":%.3f,\"metrics_s\":%.3f,\"curate_s\":%.3f",
+             g, gi->train_images, gi->train_real, gi->train_synthetic, loss, wm,
+             gi->detector_dropped[0], gi->detector_dropped[1], gi->filter_dropped,
+             gi->reweight_unique, gi->seconds[MB_PHASE_TRAIN], gi->seconds[MB_PHASE_GENERATE],
+             gi->seconds[MB_PHASE_METRICS], gi->seconds[MB_PHASE_CURATE]);
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return NULL;
+    mb_metrics_print_json(f, m, extra);
+    fclose(f);
+    return text;
+}
+
+/* metrics.csv and metrics.jsonl rewritten whole from the state's rows, so a
+ * resumed run can never leave a half row or a duplicate. */
+static int write_tables(const run_ctx *r)
+{
+    const char *names[2] = {"metrics.csv", "metrics.jsonl"};
+    for (int t = 0; t < 2; t++) {
+        char path[MB_PATH_MAX + 32], tmp[MB_PATH_MAX + 40];
+        path_in(r, path, sizeof path, names[t]);
+        snprintf(tmp, sizeof tmp, "%s.tmp", path);
+        FILE *f = fopen(tmp, "w");
+        if (!f)
+            return mb_fail(MB_EIO, "%s: cannot write: %s", tmp, strerror(errno));
+        if (t == 0)
+            fputs(csv_header, f);
+        for (int g = 0; g <= r->state.generations_done; g++)
+            fputs(t == 0 ? r->state.csv_rows[g] : r->state.json_rows[g], f);
+        if (fclose(f) || rename(tmp, path))
+            return mb_fail(MB_EIO, "%s: cannot write: %s", path, strerror(errno));
+    }
+    return MB_OK;
+}
+
+static int write_manifest(const run_ctx *r, int finished)
+{
+    char path[MB_PATH_MAX + 32], tmp[MB_PATH_MAX + 40], updated[32];
+    path_in(r, path, sizeof path, "manifest.json");
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    now_iso(updated, sizeof updated);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return mb_fail(MB_EIO, "%s: cannot write: %s", tmp, strerror(errno));
+    fprintf(f, "{\n  \"madbench_version\": \"%s\",\n  \"git_revision\": \"%s\",\n",
+            MADBENCH_VERSION, MADBENCH_GIT_REVISION);
+    fprintf(f, "  \"command\": \"");
+    for (const char *p = r->command_line; p && *p; p++)
+        fprintf(f, *p == '"' || *p == '\\' ? "\\%c" : "%c", *p);
+    fprintf(f, "\",\n  \"backend\": \"%s\",\n  \"device\": \"%s\",\n", r->be->name,
+            r->be->device_name);
+    fprintf(f, "  \"dataset\": \"%s\",\n  \"dataset_hash\": \"%016llx\",\n", r->real.source,
+            (unsigned long long)r->data_hash);
+    fprintf(f, "  \"train_images\": %d,\n  \"test_images\": %d,\n", r->real.n, r->test.n);
+    fprintf(f, "  \"features\": \"%s\",\n  \"feature_dim\": %d,\n",
+            mb_feature_kind_name(r->cfg->features), r->judge.dim);
+    if (isfinite(r->judge.test_accuracy))
+        fprintf(f, "  \"judge_test_accuracy\": %.6f,\n", r->judge.test_accuracy);
+    fprintf(f, "  \"started\": \"%s\",\n  \"updated\": \"%s\",\n", r->started, updated);
+    fprintf(f, "  \"generations_done\": %d,\n  \"generations\": %d,\n  \"finished\": %s,\n",
+            r->state.generations_done, r->cfg->generations, finished ? "true" : "false");
+    fprintf(f, "  \"seconds\": {");
+    for (int p = 0; p < MB_N_PHASES; p++)
+        fprintf(f, "%s\"%s\": %.3f", p ? ", " : "", phase_names[p], r->state.seconds[p]);
+    fprintf(f, "}\n}\n");
+    if (fclose(f) || rename(tmp, path))
+        return mb_fail(MB_EIO, "%s: cannot write: %s", path, strerror(errno));
+    return MB_OK;
+}
+
+static int write_grid(const run_ctx *r, const mb_dataset *ds, int g)
+{
+    char rel[64], path[MB_PATH_MAX + 64];
+    snprintf(rel, sizeof rel, "grids/gen_%02d.png", g);
+    path_in(r, path, sizeof path, rel);
+    const int n = ds->n < 64 ? ds->n : 64;
+    return n ? mb_write_png_grid(path, ds->images, n, ds->channels, ds->height, ds->width, 8)
+             : MB_OK;
+}
+
+static int export_set(const run_ctx *r, const mb_dataset *ds, int g)
+{
+    char rel[64], path[MB_PATH_MAX + 64];
+    if (r->cfg->export_format == MB_EXPORT_PNG) {
+        snprintf(rel, sizeof rel, "export/gen_%02d", g);
+        path_in(r, path, sizeof path, rel);
+        MB_TRY(make_dir(path));
+        return mb_png_folder_write(ds, path);
+    }
+    if (r->cfg->export_format == MB_EXPORT_IDX) {
+        snprintf(rel, sizeof rel, "export/gen_%02d-images-idx3-ubyte.gz", g);
+        path_in(r, path, sizeof path, rel);
+        return mb_idx_write(ds, path, NULL);
+    }
+    return MB_OK;
+}
+
+/* ---- the generations ---- */
+
+/* Real part of train set g >= 2: the first n_r real images every time
+ * (synthetic-augmentation) or a new slice each generation (fresh-data), minus
+ * what the provenance detector or the watermark check flags. */
+static int real_part(run_ctx *r, int g, mb_dataset *out, gen_info *gi)
+{
+    const mb_run_config *c = r->cfg;
+    memset(out, 0, sizeof *out);
+    if (c->type == MB_LOOP_FULLY_SYNTHETIC)
+        return MB_OK;
+    const long n_r = lround(c->real_fraction * (double)c->n_real);
+    const long first = c->type == MB_LOOP_FRESH_DATA ? c->n_real + (long)(g - 2) * n_r : 0;
+    int *idx = malloc((size_t)n_r * sizeof *idx);
+    long *ids = malloc((size_t)n_r * sizeof *ids);
+    unsigned char *keep = malloc((size_t)n_r);
+    mb_dataset part = {0};
+    int rc = idx && ids && keep ? MB_OK : mb_fail(MB_ENOMEM, "out of memory");
+    for (long i = 0; rc == MB_OK && i < n_r; i++)
+        idx[i] = (int)(first + i), ids[i] = first + i;
+    if (rc == MB_OK)
+        rc = mb_loop_select(&part, &r->real, idx, (int)n_r);
+    memset(keep, 1, (size_t)n_r);
+    if (rc == MB_OK && c->detector)
+        rc = mb_loop_detector_keep(c, &part, mb_loop_stream(c, 0, MB_PURPOSE_DETECTOR), ids,
+                                   keep, gi->detector_dropped);
+    if (rc == MB_OK && c->watermark) {
+        double *score = malloc((size_t)n_r * sizeof *score);
+        if (!score)
+            rc = mb_fail(MB_ENOMEM, "out of memory");
+        else
+            mb_watermark_scores(&part, r->pattern, score);
+        for (long i = 0; rc == MB_OK && i < n_r; i++)
+            if (score[i] > c->watermark_threshold && keep[i])
+                keep[i] = 0, gi->detector_dropped[0]++;
+        free(score);
+    }
+    if (rc == MB_OK)
+        rc = mb_loop_take(out, &part, keep);
+    mb_dataset_free(&part);
+    free(idx), free(ids), free(keep);
+    return rc;
+}
+
+/* Curates S_g into the pool (see the file comment). */
+static int curate(run_ctx *r, mb_model *m, int g, mb_dataset *synth, gen_info *gi)
+{
+    const mb_run_config *c = r->cfg;
+    const int n = synth->n;
+    unsigned char *keep = malloc((size_t)n);
+    double *score = malloc((size_t)n * sizeof *score);
+    long *ids = malloc((size_t)n * sizeof *ids);
+    int rc = keep && score && ids ? MB_OK : mb_fail(MB_ENOMEM, "out of memory curating");
+    mb_dataset kept = {0}, resampled = {0};
+    if (rc != MB_OK)
+        goto done;
+    memset(keep, 1, (size_t)n);
+
+    if (c->watermark) { /* mark every synthetic image, then check them as a reader would */
+        mb_watermark_embed(synth, r->pattern, c->watermark_eps);
+        mb_watermark_scores(synth, r->pattern, score);
+        long flagged = 0;
+        for (int i = 0; i < n; i++)
+            if (score[i] > c->watermark_threshold)
+                keep[i] = 0, flagged++;
+        gi->wm_tpr = n ? (double)flagged / n : NAN;
+        gi->detector_dropped[1] += flagged;
+    }
+    if (c->detector) {
+        for (int i = 0; i < n; i++)
+            ids[i] = ((long)g << 32) | i;
+        unsigned char *flags = malloc((size_t)n);
+        if (!flags) {
+            rc = mb_fail(MB_ENOMEM, "out of memory");
+            goto done;
+        }
+        mb_loop_detector_keep(c, synth, mb_loop_stream(c, 0, MB_PURPOSE_DETECTOR), ids, flags,
+                              gi->detector_dropped);
+        for (int i = 0; i < n; i++)
+            keep[i] &= flags[i];
+        free(flags);
+    }
+    if (c->filter_fraction > 0) { /* verification: drop the worst share */
+        if (c->filter_by == MB_FILTER_RECON) {
+            if ((rc = mb_loop_recon_errors(m, synth, score)) != MB_OK)
+                goto done;
+            for (int i = 0; i < n; i++)
+                score[i] = -score[i]; /* high error = bad */
+        } else if ((rc = mb_judge_confidence(&r->judge, synth, score)) != MB_OK) {
+            goto done;
+        }
+        unsigned char *best = malloc((size_t)n);
+        if (!best) {
+            rc = mb_fail(MB_ENOMEM, "out of memory");
+            goto done;
+        }
+        mb_loop_keep_best(score, n, c->filter_fraction, best);
+        for (int i = 0; i < n; i++) {
+            gi->filter_dropped += keep[i] && !best[i];
+            keep[i] &= best[i];
+        }
+        free(best);
+    }
+    if ((rc = mb_loop_take(&kept, synth, keep)) != MB_OK)
+        goto done;
+
+    if (c->reweight_alpha > 0 && kept.n > c->reweight_k) {
+        /* rarity = distance to the k-th nearest neighbour in feature space;
+         * resampling with weight rarity^alpha keeps the tails on purpose */
+        mb_backend *be = r->be;
+        mb_real *features = NULL;
+        int *labels = NULL;
+        double *f64 = NULL, *radius = NULL;
+        int *idx = malloc((size_t)kept.n * sizeof *idx);
+        rc = features_of(r, &kept, &features, &labels);
+        const size_t nd = (size_t)kept.n * r->judge.dim;
+        if (rc == MB_OK) {
+            f64 = be->alloc(be, nd * sizeof *f64);
+            radius = be->alloc(be, (size_t)kept.n * sizeof *radius);
+            rc = f64 && radius && idx ? MB_OK : MB_ENOMEM;
+        }
+        if (rc == MB_OK) {
+            be->to_f64(be, features, f64, nd);
+            rc = mb_knn_sq_radii(be, f64, kept.n, r->judge.dim, c->reweight_k, radius, NULL);
+        }
+        if (rc == MB_OK) {
+            be->download(be, score, radius, (size_t)kept.n * sizeof *score);
+            for (int i = 0; i < kept.n; i++)
+                score[i] = pow(sqrt(fmax(score[i], 0)) + 1e-12, c->reweight_alpha);
+            mb_loop_resample(score, kept.n, mb_loop_stream(c, g, MB_PURPOSE_RESAMPLE), idx);
+            gi->reweight_unique = 0;
+            for (int i = 0; i < kept.n; i++)
+                gi->reweight_unique += i == 0 || idx[i] != idx[i - 1];
+            rc = mb_loop_select(&resampled, &kept, idx, kept.n);
+        }
+        if (features)
+            be->free(be, features);
+        if (f64)
+            be->free(be, f64);
+        if (radius)
+            be->free(be, radius);
+        free(labels), free(idx);
+        if (rc != MB_OK)
+            goto done;
+        mb_dataset_free(&kept);
+        kept = resampled;
+        memset(&resampled, 0, sizeof resampled);
+    }
+
+    /* the synthetic quota of the next train set: a seeded random subset */
+    const long n_r = c->type == MB_LOOP_FULLY_SYNTHETIC ? 0 : lround(c->real_fraction * (double)c->n_real);
+    const long quota = c->n_real - n_r;
+    if (kept.n > quota) {
+        int *order = malloc((size_t)kept.n * sizeof *order);
+        if (!order) {
+            rc = mb_fail(MB_ENOMEM, "out of memory");
+            goto done;
+        }
+        for (int i = 0; i < kept.n; i++)
+            order[i] = i;
+        const uint64_t stream = mb_loop_stream(c, g, MB_PURPOSE_TRIM);
+        for (int i = 0; i < (int)quota; i++) { /* partial Fisher-Yates */
+            int j = i + (int)(mb_uniform_at(stream, (uint64_t)i) * (kept.n - i));
+            j = j < kept.n ? j : kept.n - 1;
+            const int t = order[i];
+            order[i] = order[j], order[j] = t;
+        }
+        rc = mb_loop_select(&resampled, &kept, order, (int)quota);
+        free(order);
+        if (rc != MB_OK)
+            goto done;
+        mb_dataset_free(&kept);
+        kept = resampled;
+        memset(&resampled, 0, sizeof resampled);
+    }
+
+    if (c->composition == MB_COMPOSE_ACCUMULATE && r->state.pool.n) {
+        mb_dataset joined;
+        if ((rc = mb_loop_concat(&joined, &r->state.pool, &kept)) != MB_OK)
+            goto done;
+        mb_dataset_free(&r->state.pool);
+        r->state.pool = joined;
+    } else {
+        mb_dataset_free(&r->state.pool);
+        r->state.pool = kept;
+        memset(&kept, 0, sizeof kept);
+    }
+done:
+    mb_dataset_free(&kept);
+    mb_dataset_free(&resampled);
+    free(keep), free(score), free(ids);
+    return rc;
+}
+
+static int one_generation(run_ctx *r, int g, double run_start, int first_g)
+{
+    const mb_run_config *c = r->cfg;
+    mb_backend *be = r->be;
+    gen_info gi = {.loss = NAN, .wm_tpr = NAN, .wm_fpr = NAN, .wm_passthrough = NAN,
+                   .reweight_unique = -1};
+    if (c->watermark)
+        gi.wm_fpr = r->wm_fpr;
+    mb_dataset train = {0}, real = {0}, synth = {0};
+    mb_model model = {0};
+    mb_metrics_result res;
+    char label[64], eta[32] = "?";
+    int rc = MB_OK;
+    if (g > first_g) {
+        const double per = (mb_now_seconds() - run_start) / (g - first_g);
+        mb_format_duration(eta, sizeof eta, per * (c->generations - g + 1));
+    }
+    snprintf(label, sizeof label, "gen %d/%d", g, c->generations);
+
+    /* train set g */
+    if (g == 1) {
+        int *idx = malloc((size_t)c->n_real * sizeof *idx);
+        for (long i = 0; idx && i < c->n_real; i++)
+            idx[i] = (int)i;
+        rc = idx ? mb_loop_select(&train, &r->real, idx, (int)c->n_real) : MB_ENOMEM;
+        free(idx);
+    } else {
+        rc = real_part(r, g, &real, &gi);
+        if (rc == MB_OK)
+            rc = mb_loop_concat(&train, &real, &r->state.pool);
+    }
+    if (rc != MB_OK)
+        goto done;
+    gi.train_images = train.n;
+    for (int i = 0; i < train.n; i++)
+        gi.train_real += train.origin[i] == MB_ORIGIN_REAL;
+    gi.train_synthetic = train.n - gi.train_real;
+    if (train.n == 0) {
+        rc = mb_fail(MB_EINPUT, "generation %d: curation left no training images (filter, "
+                     "detector or watermark dropped everything)", g);
+        goto done;
+    }
+    mb_progress("%s: train on %d images (%ld real, %ld synthetic), run ETA %s\n", label,
+                train.n, gi.train_real, gi.train_synthetic, eta);
+
+    /* train model g: from scratch, or warm-started from model g-1 */
+    double t0 = mb_now_seconds();
+    char ckpt[MB_PATH_MAX + 64], rel[64];
+    mb_model_config mcfg = c->model;
+    mcfg.channels = train.channels, mcfg.height = train.height, mcfg.width = train.width;
+    mcfg.seed = mb_loop_stream(c, g, MB_PURPOSE_MODEL);
+    if (c->warm_start && g > 1) {
+        snprintf(rel, sizeof rel, "checkpoints/model_g%02d.ckpt", g - 1);
+        path_in(r, ckpt, sizeof ckpt, rel);
+        rc = mb_checkpoint_load(&model, be, ckpt);
+    } else {
+        rc = mb_model_create(&model, be, &mcfg);
+    }
+    double *losses = malloc((size_t)c->epochs * sizeof *losses);
+    mb_train_options topt = {.epochs = c->epochs, .progress = 1, .label = label,
+                             .seed = mb_loop_stream(c, g, MB_PURPOSE_SHUFFLE)};
+    if (rc == MB_OK)
+        rc = losses ? mb_train(&model, &train, &topt, losses) : MB_ENOMEM;
+    if (rc == MB_OK)
+        gi.loss = losses[c->epochs - 1];
+    free(losses);
+    if (rc == MB_OK) {
+        snprintf(rel, sizeof rel, "checkpoints/model_g%02d.ckpt", g);
+        path_in(r, ckpt, sizeof ckpt, rel);
+        rc = mb_checkpoint_save(&model, ckpt);
+    }
+    gi.seconds[MB_PHASE_TRAIN] = mb_now_seconds() - t0;
+    if (rc != MB_OK)
+        goto done;
+
+    /* S_g */
+    t0 = mb_now_seconds();
+    const long n_synth = c->n_synthetic ? c->n_synthetic : c->n_real;
+    mb_progress("%s: generate %ld images (%s)\n", label, n_synth,
+                (const char *[]){"vae", "ae-gauss", "ae-gmm", "recon"}[c->generator]);
+    rc = mb_loop_generate(c, &model, &train, g, n_synth, &synth);
+    if (rc == MB_OK && c->watermark && g > 1) {
+        /* does the mark survive a model trained on marked images? */
+        double *score = malloc((size_t)synth.n * sizeof *score);
+        long hits = 0;
+        if (score) {
+            mb_watermark_scores(&synth, r->pattern, score);
+            for (int i = 0; i < synth.n; i++)
+                hits += score[i] > c->watermark_threshold;
+            gi.wm_passthrough = (double)hits / synth.n;
+        }
+        free(score);
+    }
+    gi.seconds[MB_PHASE_GENERATE] = mb_now_seconds() - t0;
+    if (rc == MB_OK)
+        rc = write_grid(r, &synth, g);
+    if (rc == MB_OK)
+        rc = export_set(r, &synth, g);
+    if (rc != MB_OK)
+        goto done;
+
+    t0 = mb_now_seconds();
+    mb_progress("%s: metrics\n", label);
+    rc = measure(r, &synth, &res);
+    gi.seconds[MB_PHASE_METRICS] = mb_now_seconds() - t0;
+    if (rc != MB_OK)
+        goto done;
+    mb_progress("%s: FD %.4g  precision %.3f  recall %.3f  vendi %.3g  tail99 %.4f\n", label,
+                res.fd, res.prdc.precision, res.prdc.recall, res.vendi, res.tail99);
+
+    t0 = mb_now_seconds();
+    if (g < c->generations)
+        rc = curate(r, &model, g, &synth, &gi);
+    gi.seconds[MB_PHASE_CURATE] = mb_now_seconds() - t0;
+    if (rc != MB_OK)
+        goto done;
+
+    r->state.csv_rows[g] = format_csv(g, &gi, &res);
+    r->state.json_rows[g] = format_json(g, &gi, &res);
+    if (!r->state.csv_rows[g] || !r->state.json_rows[g]) {
+        rc = mb_fail(MB_ENOMEM, "out of memory formatting rows");
+        goto done;
+    }
+    for (int p = 0; p < MB_N_PHASES; p++)
+        r->state.seconds[p] += gi.seconds[p];
+    r->state.generations_done = g;
+    char path[MB_PATH_MAX + 32];
+    path_in(r, path, sizeof path, "state.bin");
+    rc = mb_loop_state_save(&r->state, path);
+    if (rc == MB_OK)
+        rc = write_tables(r);
+    if (rc == MB_OK)
+        rc = write_manifest(r, g == c->generations);
+done:
+    mb_model_destroy(&model);
+    mb_dataset_free(&train);
+    mb_dataset_free(&real);
+    mb_dataset_free(&synth);
+    return rc;
+}
+
+/* Row 0: the real training set T_1 against the test set (the baseline). */
+static int generation_zero(run_ctx *r)
+{
+    const mb_run_config *c = r->cfg;
+    mb_dataset t1 = {0};
+    int *idx = malloc((size_t)c->n_real * sizeof *idx);
+    for (long i = 0; idx && i < c->n_real; i++)
+        idx[i] = (int)i;
+    int rc = idx ? mb_loop_select(&t1, &r->real, idx, (int)c->n_real) : MB_ENOMEM;
+    free(idx);
+    gen_info gi = {.loss = NAN, .wm_tpr = NAN, .wm_fpr = NAN, .wm_passthrough = NAN,
+                   .reweight_unique = -1, .train_images = t1.n, .train_real = t1.n};
+    if (c->watermark)
+        gi.wm_fpr = r->wm_fpr;
+    mb_metrics_result res;
+    const double t0 = mb_now_seconds();
+    mb_progress("gen 0: metrics of the real training set\n");
+    if (rc == MB_OK)
+        rc = measure(r, &t1, &res);
+    gi.seconds[MB_PHASE_METRICS] = mb_now_seconds() - t0;
+    if (rc == MB_OK)
+        rc = write_grid(r, &t1, 0);
+    if (rc == MB_OK) {
+        r->state.csv_rows[0] = format_csv(0, &gi, &res);
+        r->state.json_rows[0] = format_json(0, &gi, &res);
+        r->state.seconds[MB_PHASE_METRICS] += gi.seconds[MB_PHASE_METRICS];
+        r->state.generations_done = 0;
+        char path[MB_PATH_MAX + 32];
+        path_in(r, path, sizeof path, "state.bin");
+        rc = mb_loop_state_save(&r->state, path);
+    }
+    if (rc == MB_OK)
+        rc = write_tables(r);
+    mb_dataset_free(&t1);
+    return rc;
+}
+
+static uint64_t config_hash(const char *config_path)
+{
+    FILE *f = fopen(config_path, "rb");
+    uint64_t h = 0xcbf29ce484222325ull;
+    if (!f)
+        return h;
+    char buf[4096];
+    size_t n;
+    int first_line = 1;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+        size_t skip = 0;
+        if (first_line) { /* the comment line names the version only */
+            const char *nl = memchr(buf, '\n', n);
+            skip = nl ? (size_t)(nl - buf) + 1 : 0;
+            first_line = 0;
+        }
+        h = fnv1a(h, buf + skip, n - skip);
+    }
+    fclose(f);
+    return h;
+}
+
+int mb_run(const mb_run_config *cfg, int resume, const char *command_line)
+{
+    run_ctx r = {.cfg = cfg, .command_line = command_line};
+    mb_dataset judge_train = {0};
+    int rc = mb_run_config_check(cfg);
+    if (rc != MB_OK)
+        return rc;
+    now_iso(r.started, sizeof r.started);
+    snprintf(r.dir, sizeof r.dir, "%s/%s", cfg->out, cfg->name);
+    char path[MB_PATH_MAX + 64];
+    path_in(&r, path, sizeof path, "state.bin");
+    struct stat st;
+    if (!resume && stat(path, &st) == 0)
+        return mb_fail(MB_EINPUT, "%s: a run already exists here (continue it with --resume, "
+                       "or choose another run.name)", r.dir);
+    MB_TRY(make_dir(cfg->out));
+    MB_TRY(make_dir(r.dir));
+    const char *subdirs[] = {"grids", "checkpoints", "export"};
+    for (size_t i = 0; i < MB_ARRAY_LEN(subdirs); i++) {
+        path_in(&r, path, sizeof path, subdirs[i]);
+        MB_TRY(make_dir(path));
+    }
+    path_in(&r, path, sizeof path, "config.ini");
+    if (!resume)
+        MB_TRY(mb_run_config_write(cfg, path));
+    const uint64_t hash = config_hash(path);
+
+    mb_cpu_set_threads(cfg->threads);
+    r.be = mb_backend_create(cfg->device);
+    if (!r.be)
+        return MB_ENODEVICE;
+    mb_progress("run: %s on %s (%s)\n", r.dir, r.be->name, r.be->device_name);
+    rc = load_data(&r, &judge_train);
+    if (rc == MB_OK)
+        rc = prepare_metrics(&r, &judge_train);
+    mb_dataset_free(&judge_train);
+    if (rc == MB_OK && cfg->watermark) {
+        const size_t per = (size_t)r.test.channels * r.test.height * r.test.width;
+        double *score = malloc((size_t)r.test.n * sizeof *score);
+        r.pattern = malloc(per * sizeof *r.pattern);
+        if (!score || !r.pattern) {
+            rc = mb_fail(MB_ENOMEM, "out of memory");
+        } else {
+            mb_watermark_pattern((uint64_t)cfg->watermark_key, per, r.pattern);
+            mb_watermark_scores(&r.test, r.pattern, score);
+            long hits = 0;
+            for (int i = 0; i < r.test.n; i++)
+                hits += score[i] > cfg->watermark_threshold;
+            r.wm_fpr = (double)hits / r.test.n;
+        }
+        free(score);
+    }
+    path_in(&r, path, sizeof path, "state.bin");
+    if (rc == MB_OK && resume && stat(path, &st) == 0) {
+        rc = mb_loop_state_load(&r.state, path, hash);
+        if (rc == MB_OK)
+            mb_progress("run: resuming after generation %d of %d\n", r.state.generations_done,
+                        cfg->generations);
+    } else if (rc == MB_OK) {
+        r.state.config_hash = hash;
+        rc = generation_zero(&r);
+    }
+    const int first = r.state.generations_done + 1;
+    const double start = mb_now_seconds();
+    for (int g = first; rc == MB_OK && g <= cfg->generations; g++)
+        rc = one_generation(&r, g, start, first);
+    if (rc == MB_OK && first > cfg->generations)
+        mb_progress("run: all %d generations were already done\n", cfg->generations);
+    if (rc == MB_OK)
+        rc = write_manifest(&r, 1);
+    if (rc == MB_OK && mb_report_run_folder(r.dir) != MB_OK) /* the results stand without it */
+        mb_progress("run: the report was not written: %s (retry: madbench report %s)\n",
+                    mb_last_error(), r.dir);
+    if (rc == MB_OK)
+        printf("results: %s (report.html, metrics.csv, metrics.jsonl, manifest.json, grids/)\n",
+               r.dir);
+
+    mb_loop_state_free(&r.state);
+    mb_metrics_ref_destroy(r.ref);
+    mb_judge_destroy(&r.judge);
+    mb_dataset_free(&r.real);
+    mb_dataset_free(&r.test);
+    free(r.ref_attr);
+    free(r.pattern);
+    mb_backend_destroy(r.be);
+    return rc;
+}

@@ -1,0 +1,304 @@
+/* report/plots.c — the report's figures as SVG (through util/svg.c): every metric
+ * against generation (one line per run), the tail figure of each generation and
+ * the class shares per generation. */
+#include "report_internal.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define M(key, title, what, ref_key, ref_value, from_zero) \
+    {key, title, what, ref_key, ref_value, from_zero}
+
+static const report_metric fidelity[] = {
+    M("fd", "Fréchet distance", "Gaussian fits of judge features (FID-style), lower = closer to real", NULL, NAN, 1),
+    M("kid", "KID", "unbiased MMD², cubic kernel, lower = closer to real", NULL, NAN, 0),
+    M("precision", "Precision", "share of samples on the real k-NN manifold (quality)", NULL, NAN, 1),
+    M("density", "Density", "k-NN density (Naeem et al. 2020), 1 ≈ real", NULL, NAN, 1),
+};
+static const report_metric diversity[] = {
+    M("recall", "Recall", "share of real samples on the generated manifold (diversity)", NULL, NAN, 1),
+    M("coverage", "Coverage", "share of real k-NN balls that hold a sample", NULL, NAN, 1),
+    M("vendi", "Vendi score", "effective number of distinct samples (cosine kernel)", "ref_vendi", NAN, 1),
+    M("mean_pairwise_dist", "Mean pairwise distance", "in judge feature space", "ref_mean_pairwise_dist", NAN, 1),
+    M("effective_rank", "Effective rank", "of the feature covariance (Roy & Vetterli 2007)", "ref_effective_rank", NAN, 1),
+    M("cov_trace", "Covariance trace", "total variance of judge features", "ref_cov_trace", NAN, 1),
+    M("cov_log_det", "Covariance log-det", "log volume of the feature distribution", "ref_cov_log_det", NAN, 0),
+};
+static const report_metric tails[] = {
+    M("tail95", "Tail share > real p95", "Mahalanobis radius beyond the real 95th percentile", NULL, 0.05, 1),
+    M("tail99", "Tail share > real p99", "Mahalanobis radius beyond the real 99th percentile", NULL, 0.01, 1),
+    M("attr_beyond_2sigma", "Attribute beyond ±2σ", "shapes: measured radius outside real μ ± 2σ", "ref_attr_beyond_2sigma", NAN, 1),
+};
+static const report_metric minority[] = {
+    M("class_entropy", "Class entropy", "of the judge's class histogram (nats)", "ref_class_entropy", NAN, 1),
+    M("class_min_share", "Smallest class share", "the rarest class's share", NULL, NAN, 1),
+    M("classes_below_threshold", "Vanishing classes", "classes with a share below 1%", NULL, NAN, 1),
+    M("class_kl", "Class KL to real", "KL(generated ‖ real) of class shares (nats)", NULL, NAN, 1),
+};
+static const report_metric training[] = {
+    M("loss", "Final training loss", "last epoch of model g", NULL, NAN, 0),
+    M("train_images", "Train set size", "images model g trained on", NULL, NAN, 1),
+    M("train_real", "Real images in the train set", "", NULL, NAN, 1),
+    M("train_synthetic", "Synthetic images in the train set", "", NULL, NAN, 1),
+    M("filter_dropped", "Dropped by the filter", "verification: worst share of S_g", NULL, NAN, 1),
+    M("detector_dropped_real", "Real images flagged", "provenance detector / watermark", NULL, NAN, 1),
+    M("detector_dropped_synthetic", "Synthetic images flagged", "provenance detector / watermark", NULL, NAN, 1),
+    M("reweight_unique", "Distinct after reweighting", "tail reweighting: unique samples kept", NULL, NAN, 1),
+    M("wm_tpr", "Watermark TPR", "marked synthetic images detected", NULL, NAN, 1),
+    M("wm_fpr", "Watermark FPR", "real test images flagged", NULL, NAN, 1),
+    M("wm_passthrough", "Watermark pass-through", "unmarked samples of a model trained on marked ones", NULL, NAN, 1),
+};
+static const report_metric timings[] = {
+    M("train_s", "Training time", "seconds", NULL, NAN, 1),
+    M("generate_s", "Generation time", "seconds", NULL, NAN, 1),
+    M("metrics_s", "Metrics time", "seconds", NULL, NAN, 1),
+    M("curate_s", "Curation time", "seconds", NULL, NAN, 1),
+};
+
+const report_group mb_report_groups[] = {
+    {"Fidelity", fidelity, (int)MB_ARRAY_LEN(fidelity)},
+    {"Diversity and coverage", diversity, (int)MB_ARRAY_LEN(diversity)},
+    {"Tails", tails, (int)MB_ARRAY_LEN(tails)},
+    {"Minority data", minority, (int)MB_ARRAY_LEN(minority)},
+    {"Training and curation", training, (int)MB_ARRAY_LEN(training)},
+    {"Timings", timings, (int)MB_ARRAY_LEN(timings)},
+};
+const int mb_report_n_groups = (int)MB_ARRAY_LEN(mb_report_groups);
+
+int mb_report_skip_key(const char *key)
+{
+    static const char *const skip[] = {"generation", "n_ref", "n_gen", "dim", "kid_std",
+                                       "kid_subsets", "kid_subset_size", "prdc_k", "seconds",
+                                       "attr_lo", "attr_hi", "radius_lo", "radius_hi"};
+    if (!strncmp(key, "ref_", 4))
+        return 1;
+    for (size_t i = 0; i < MB_ARRAY_LEN(skip); i++)
+        if (!strcmp(key, skip[i]))
+            return 1;
+    for (int g = 0; g < mb_report_n_groups; g++)
+        for (int i = 0; i < mb_report_groups[g].n; i++)
+            if (!strcmp(key, mb_report_groups[g].metrics[i].key))
+                return 1; /* plotted in its group */
+    return 0;
+}
+
+void report_figure_free(report_figure *fig)
+{
+    free(fig->svg);
+    fig->svg = NULL;
+    fig->len = 0;
+}
+
+/* A line plot into fig->svg (through a memory stream). */
+static int capture_lines(report_figure *fig, const mb_svg_plot *p, const mb_svg_series *s,
+                         int ns)
+{
+    FILE *mem = open_memstream(&fig->svg, &fig->len);
+    int rc = mem ? mb_svg_write_line_plot(mem, p, s, ns) : MB_ENOMEM;
+    if (mem && fclose(mem) && rc == MB_OK)
+        rc = MB_ENOMEM;
+    if (rc != MB_OK) {
+        report_figure_free(fig);
+        return mb_fail(rc, "report: cannot draw %s", fig->file);
+    }
+    return MB_OK;
+}
+
+static const char *const run_colours[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
+                                          "#E69F00", "#56B4E9", "#000000", "#F0E442"};
+
+const char *report_run_colour(int r)
+{
+    return run_colours[r % MB_ARRAY_LEN(run_colours)];
+}
+
+int report_metric_plot(mb_report_run *const *runs, int n_runs, const report_metric *m,
+                       const char *id, report_figure *fig)
+{
+    int max_rows = 0;
+    for (int r = 0; r < n_runs; r++)
+        max_rows = runs[r]->n_rows > max_rows ? runs[r]->n_rows : max_rows;
+    double *x = malloc(sizeof(double) * (size_t)max_rows * (n_runs + 2));
+    mb_svg_series *s = calloc((size_t)n_runs + 1, sizeof *s);
+    if (!x || !s) {
+        free(x), free(s);
+        return mb_fail(MB_ENOMEM, "report: out of memory plotting %s", m->key);
+    }
+    for (int g = 0; g < max_rows; g++)
+        x[g] = g;
+    int ns = 0;
+    for (int r = 0; r < n_runs; r++) {
+        double *y = x + (size_t)(r + 1) * max_rows;
+        mb_report_series(runs[r], m->key, y);
+        if (!strcmp(m->key, "reweight_unique"))
+            for (int g = 0; g < runs[r]->n_rows; g++)
+                y[g] = y[g] < 0 ? NAN : y[g]; /* -1: reweighting off */
+        s[ns++] = (mb_svg_series){n_runs > 1 ? runs[r]->name : NULL, x, y, runs[r]->n_rows,
+                                  report_run_colour(r), 0, 1, 2.2, NULL};
+    }
+    /* the real test set's value, from the first run's last row that has one */
+    double ref = m->ref_value;
+    if (m->ref_key)
+        for (int g = runs[0]->n_rows - 1; g >= 0 && !isfinite(ref); g--)
+            ref = mb_json_number(&runs[0]->rows[g], m->ref_key);
+    double *ry = x + (size_t)(n_runs + 1) * max_rows;
+    if (isfinite(ref) && max_rows > 0) {
+        for (int g = 0; g < max_rows; g++)
+            ry[g] = ref;
+        s[ns++] = (mb_svg_series){"real test set", x, ry, max_rows, "#888888", 1, 0, 1.4, NULL};
+    }
+    char clip[96];
+    snprintf(fig->file, sizeof fig->file, "metric_%s.svg", m->key);
+    snprintf(clip, sizeof clip, "%s", id);
+    for (char *c = fig->file; *c; c++) /* keys come from the file: keep names plain */
+        *c = isalnum((unsigned char)*c) || *c == '.' || *c == '-' ? *c : '_';
+    for (char *c = clip; *c; c++)
+        *c = isalnum((unsigned char)*c) || *c == '-' ? *c : '_';
+    mb_svg_plot p = {.title = m->title, .x_label = "generation", .width = 460, .height = 300,
+                     .y_from_zero = m->from_zero, .subtitle = m->what && *m->what ? m->what : NULL,
+                     .id = clip, .x_integer = 1};
+    if (max_rows > 0)
+        p.x_min = 0, p.x_max = max_rows - 1 > 0 ? max_rows - 1 : 1;
+    const int rc = capture_lines(fig, &p, s, ns);
+    free(x), free(s);
+    return rc;
+}
+
+/* A numeric array member of a row into v[max], returning its length (0: absent). */
+static int json_array(const mb_json *row, const char *key, double *v, int max)
+{
+    const mb_json *a = mb_json_get(row, key);
+    if (!a || a->type != MB_JSON_ARRAY)
+        return 0;
+    int n = a->n < max ? a->n : max;
+    for (int i = 0; i < n; i++)
+        v[i] = a->items[i].type == MB_JSON_NUMBER ? a->items[i].number : NAN;
+    return n;
+}
+
+int report_is_shapes(const mb_report_run *run)
+{
+    for (int g = 0; g < run->n_rows; g++)
+        if (mb_json_get(&run->rows[g], "attr_hist"))
+            return 1;
+    return 0;
+}
+
+#define MAX_BINS 256
+
+int report_tail_plot(const mb_report_run *run, int g, int shapes, const char *id,
+                     report_figure *fig)
+{
+    const mb_json *row = &run->rows[g];
+    double h[MAX_BINS], ref[MAX_BINS], edges[MAX_BINS + 1];
+    double x[2][2 * MAX_BINS + 2], y[2][2 * MAX_BINS + 2], vx[2][2], vy[2][2];
+    int n = json_array(row, shapes ? "attr_hist" : "radius_hist", h, MAX_BINS);
+    int n_ref = json_array(row, shapes ? "ref_attr_hist" : "ref_radius_hist", ref, MAX_BINS);
+    if (n_ref != n && shapes && run->n_rows > 0) { /* older runs: generation 0 is real data */
+        n_ref = json_array(&run->rows[0], "attr_hist", ref, MAX_BINS);
+    }
+    const double lo = mb_json_number(row, shapes ? "attr_lo" : "radius_lo");
+    const double hi = mb_json_number(row, shapes ? "attr_hi" : "radius_hi");
+    fig->svg = NULL;
+    if (n == 0 || n_ref != n || !(hi > lo))
+        return MB_OK;
+    /* shares as densities (share / bin width), so that areas compare; one y scale
+     * for all generations of the run, so that the panels compare too */
+    const double w = (hi - lo) / n;
+    double top = 0, other[MAX_BINS];
+    for (int b = 0; b <= n; b++)
+        edges[b] = lo + w * b;
+    for (int b = 0; b < n; b++) {
+        h[b] /= w, ref[b] /= w;
+        top = fmax(top, isfinite(ref[b]) ? ref[b] : 0);
+    }
+    for (int r = 0; r < run->n_rows; r++) {
+        const int m = json_array(&run->rows[r], shapes ? "attr_hist" : "radius_hist", other, n);
+        for (int b = 0; m == n && b < n; b++)
+            top = fmax(top, isfinite(other[b]) ? other[b] / w : 0);
+    }
+    mb_svg_series s[4];
+    int ns = 0;
+    int np = mb_svg_histogram_steps(edges, ref, n, x[0], y[0]);
+    s[ns++] = (mb_svg_series){NULL, x[0], y[0], np, "#7a7a7a", 0, 0, 1.0, "#c9c9c9"};
+    np = mb_svg_histogram_steps(edges, h, n, x[1], y[1]);
+    s[ns++] = (mb_svg_series){NULL, x[1], y[1], np, g == 0 ? "#009E73" : "#D55E00", 0, 0, 2.0,
+                              NULL};
+    char sub[128];
+    if (shapes) { /* the real mu +- 2 sigma (lo, hi = mu -+ 4 sigma) */
+        const double mu = (lo + hi) / 2, sd = (hi - lo) / 8;
+        for (int k = 0; k < 2; k++) {
+            vx[k][0] = vx[k][1] = mu + (k ? 2 : -2) * sd;
+            vy[k][0] = 0, vy[k][1] = top * 1.05;
+            s[ns++] = (mb_svg_series){NULL, vx[k], vy[k], 2, "#444444", 1, 0, 1.0, NULL};
+        }
+        snprintf(sub, sizeof sub, "beyond ±2σ: %.3g (real %.3g)",
+                 mb_json_number(row, "attr_beyond_2sigma"),
+                 mb_json_number(row, "ref_attr_beyond_2sigma"));
+    } else {
+        snprintf(sub, sizeof sub, "tail99 %.3g · tail95 %.3g (real 0.01 · 0.05)",
+                 mb_json_number(row, "tail99"), mb_json_number(row, "tail95"));
+    }
+    char title[64];
+    snprintf(title, sizeof title, g == 0 ? "Generation 0 (real train set)" : "Generation %d", g);
+    char clip[96];
+    snprintf(fig->file, sizeof fig->file, "%s_gen_%02d.svg", id, g);
+    snprintf(clip, sizeof clip, "%s_g%02d", id, g);
+    mb_svg_plot p = {.title = title, .subtitle = sub, .width = 400, .height = 270,
+                     .x_label = shapes ? "measured radius (pixels)"
+                                       : "Mahalanobis radius in judge space",
+                     .y_label = "density", .y_from_zero = 1, .x_min = lo, .x_max = hi,
+                     .y_min = 0, .y_max = top * 1.08 > 0 ? top * 1.08 : 1, .id = clip};
+    return capture_lines(fig, &p, s, ns);
+}
+
+static const char *const fashion_names[] = {"T-shirt/top", "Trouser", "Pullover", "Dress",
+                                            "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                                            "Ankle boot"};
+
+int report_class_plot(const mb_report_run *run, const char *id, report_figure *fig)
+{
+    int k = 0;
+    fig->svg = NULL;
+    for (int g = 0; g < run->n_rows; g++) {
+        const mb_json *a = mb_json_get(&run->rows[g], "class_shares");
+        if (a && a->type == MB_JSON_ARRAY && a->n > k)
+            k = a->n;
+    }
+    if (k == 0 || k > 64)
+        return MB_OK;
+    double *v = calloc((size_t)run->n_rows * k, sizeof *v), *x = malloc(sizeof(double) * run->n_rows);
+    char(*names)[32] = malloc((size_t)k * sizeof *names);
+    const char **labels = malloc((size_t)k * sizeof *labels);
+    if (!v || !x || !names || !labels) {
+        free(v), free(x), free(names), free(labels);
+        return mb_fail(MB_ENOMEM, "report: out of memory for the class shares");
+    }
+    const char *dataset = mb_json_string(&run->manifest, "dataset");
+    const int fashion = k == 10 && dataset && strstr(dataset, "fashion");
+    for (int c = 0; c < k; c++) {
+        snprintf(names[c], sizeof names[c], "%s", fashion ? fashion_names[c] : "");
+        if (!fashion)
+            snprintf(names[c], sizeof names[c], "class %d", c);
+        labels[c] = names[c];
+    }
+    for (int g = 0; g < run->n_rows; g++) {
+        x[g] = g;
+        json_array(&run->rows[g], "class_shares", v + (size_t)g * k, k);
+    }
+    snprintf(fig->file, sizeof fig->file, "%s.svg", id);
+    mb_svg_plot p = {.title = "Class shares per generation",
+                     .subtitle = "judge classifier's predictions; generation 0 = real train set",
+                     .x_label = "generation", .y_label = "share", .width = 720, .height = 340,
+                     .y_min = 0, .y_max = 1, .id = id};
+    FILE *mem = open_memstream(&fig->svg, &fig->len);
+    int rc = mem ? mb_svg_write_stacked_bars(mem, &p, x, run->n_rows, v, k, labels) : MB_ENOMEM;
+    if (mem && fclose(mem) && rc == MB_OK)
+        rc = MB_ENOMEM;
+    free(v), free(x), free(names), free(labels);
+    if (rc != MB_OK)
+        report_figure_free(fig);
+    return rc == MB_OK ? MB_OK : mb_fail(rc, "report: cannot draw the class shares");
+}
