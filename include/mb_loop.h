@@ -1,5 +1,5 @@
 /* mb_loop.h — the self-consuming loop: configuration, curation stages and the
- * run driver (DESIGN.md, "Data flow of one run"). */
+ * run driver (docs/design.md, "Data flow of one run"). */
 #ifndef MB_LOOP_H
 #define MB_LOOP_H
 

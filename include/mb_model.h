@@ -66,7 +66,7 @@ typedef struct {
     uint64_t seed;                      /* parameter initialisation and VAE noise */
 } mb_model_config;
 
-/* MAD-VAE-28 as in DESIGN.md. */
+/* MAD-VAE-28 as in docs/design.md. */
 void mb_model_config_default(mb_model_config *cfg);
 const char *mb_model_kind_name(mb_model_kind kind);
 const char *mb_loss_name(mb_loss_kind kind);

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """MAD-VAE-28 and its training loop in PyTorch: the peer madbench is timed against.
 
-The network, loss, optimiser and batching are madbench's (DESIGN.md, "Reference
-model"; src/model/model.c, src/model/train.c):
+The network, loss, optimiser and batching are madbench's (docs/design.md, "The
+reference model"; src/model/model.c, src/model/train.c):
 
   encoder  conv3x3 s2 p1 (C->32) ReLU, conv3x3 s2 p1 (32->64) ReLU, flatten,
            linear 3136 -> 2d (mu | log-variance per row), d = 16

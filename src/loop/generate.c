@@ -1,6 +1,6 @@
-/* loop/generate.c — the generators of the next synthetic set (DESIGN.md,
- * "Generators"): sample the VAE prior, fit a Gaussian or a GMM to an AE's latent
- * codes and sample it, or pass the current set through the model. */
+/* loop/generate.c — the generators of the next synthetic set (docs/design.md,
+ * "Data flow of one run"): sample the VAE prior, fit a Gaussian or a GMM to an
+ * AE's latent codes and sample it, or pass the current set through the model. */
 #include "loop_internal.h"
 #include "mb_toy.h"
 

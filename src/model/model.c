@@ -1,8 +1,9 @@
-/* model/model.c — MAD-VAE-28 and its deterministic AE variant (DESIGN.md, "Reference
- * model"): encoder conv3x3 s2 (C->c1) ReLU, conv3x3 s2 (c1->c2) ReLU, linear
- * -> 2d (mu, log-variance; d for the AE); decoder linear d -> c2*H/4*W/4 ReLU,
- * transposed conv3x3 s2 (c2->c1, output padding 1) ReLU, transposed conv3x3 s2
- * (c1->C, output padding 1), sigmoid (folded into the loss during training). */
+/* model/model.c — MAD-VAE-28 and its deterministic AE variant (docs/design.md,
+ * "The reference model"): encoder conv3x3 s2 (C->c1) ReLU, conv3x3 s2 (c1->c2)
+ * ReLU, linear -> 2d (mu, log-variance; d for the AE); decoder linear d ->
+ * c2*H/4*W/4 ReLU, transposed conv3x3 s2 (c2->c1, output padding 1) ReLU,
+ * transposed conv3x3 s2 (c1->C, output padding 1), sigmoid (folded into the loss
+ * during training). */
 #include "mb_model.h"
 
 #include <string.h>
