@@ -212,8 +212,6 @@ void mb_backend_destroy(mb_backend *be);
 mb_backend *mb_backend_cpu_create(void);
 /* Threads of the CPU backend (OpenMP and OpenBLAS); n <= 0 keeps the default. */
 void mb_cpu_set_threads(int n);
-/* Fills the metric operations of the CPU table (cpu/backend_cpu_metrics.c). */
-void mb_backend_cpu_add_metric_ops(mb_backend *be);
 #ifdef MB_HAVE_CUDA
 /* NULL (with MB_ENODEVICE recorded) when no CUDA device is present. */
 mb_backend *mb_backend_cuda_create(void);

@@ -9,11 +9,7 @@
 #include <math.h>
 #include <stdint.h>
 
-#ifdef __CUDACC__
-#define MB_HD __host__ __device__ __forceinline__
-#else
-#define MB_HD static inline
-#endif
+#include "mb_hd.h"
 
 typedef struct { uint32_t v[4]; } mb_philox_block;
 

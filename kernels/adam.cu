@@ -2,35 +2,18 @@
  * over every parameter of a model in one kernel: parameters, gradients and both
  * moments live in one arena each, so a single launch updates the whole model.
  *
- * Every operation is IEEE-rounded in the CPU's order and precision (float moments,
- * the square root and the update in double as C's promotions make them, the bias
- * corrections computed on the host with the same pow), so the result matches the
- * CPU backend bit for bit. */
+ * The update is mb_adam_update (mb_elementwise.h), the code the CPU backend runs,
+ * with the bias corrections computed on the host by the same pow, so the result
+ * matches the CPU backend bit for bit. */
 #include "mb_cuda.cuh"
 
 #include <math.h>
 
-typedef struct {
-    float lr, eps;
-    float beta1, one_minus_beta1, beta2, one_minus_beta2; /* as floats, like the CPU */
-    float corr1, corr2;                                   /* 1 - beta^step */
-} adam_args;
-
 static __global__ void adam_kernel(float *param, const float *grad, float *m, float *v,
-                                   size_t n, adam_args a)
+                                   size_t n, mb_adam_coeffs a)
 {
-    MB_FOR_EACH(i, n) {
-        const float g = grad[i];
-        const float mi = __fadd_rn(__fmul_rn(a.beta1, m[i]), __fmul_rn(a.one_minus_beta1, g));
-        const float vi = __fadd_rn(__fmul_rn(a.beta2, v[i]),
-                                   __fmul_rn(__fmul_rn(a.one_minus_beta2, g), g));
-        m[i] = mi;
-        v[i] = vi;
-        const float m_hat = mi / a.corr1, v_hat = vi / a.corr2;
-        const double step = (double)__fmul_rn(a.lr, m_hat) /
-                            __dadd_rn(sqrt((double)v_hat), (double)a.eps);
-        param[i] = (float)((double)param[i] - step);
-    }
+    MB_FOR_EACH(i, n)
+        mb_adam_update(&a, grad[i], &param[i], &m[i], &v[i]);
 }
 
 static void cuda_adam_step(mb_backend *be, mb_real *param, const mb_real *grad, mb_real *m,
@@ -38,16 +21,7 @@ static void cuda_adam_step(mb_backend *be, mb_real *param, const mb_real *grad, 
 {
     if (!n)
         return;
-    const double b1 = cfg->beta1, b2 = cfg->beta2;
-    adam_args a;
-    a.lr = cfg->lr;
-    a.eps = cfg->eps;
-    a.beta1 = (float)b1;
-    a.beta2 = (float)b2;
-    a.one_minus_beta1 = (float)(1 - b1);
-    a.one_minus_beta2 = (float)(1 - b2);
-    a.corr1 = (float)(1 - pow(b1, step));
-    a.corr2 = (float)(1 - pow(b2, step));
+    const mb_adam_coeffs a = mb_adam_coeffs_at(cfg, step);
     adam_kernel<<<mb_grid(n), MB_THREADS, 0, mb_stream(be)>>>(param, grad, m, v, n, a);
     MB_LAUNCH_CHECK();
 }

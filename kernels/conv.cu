@@ -1,6 +1,6 @@
 /* conv.cu — the convolution pieces: im2col, its adjoint col2im, and the layout
  * switch permute_01. Shapes and index formulas are those of mb_conv_geom
- * (include/mb_backend.h) and of src/cpu/backend_cpu.c. One thread per output element;
+ * (include/mb_backend.h) and of src/cpu/conv.c. One thread per output element;
  * consecutive threads write consecutive addresses. */
 #include "mb_cuda.cuh"
 

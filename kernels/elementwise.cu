@@ -1,7 +1,8 @@
 /* elementwise.cu — bias add and gradient, ReLU and sigmoid, forward and backward.
- * Same arithmetic as src/cpu/backend_cpu.c; the sigmoid keeps the CPU's mix of double
- * exp and float division (mb_sigmoid in mb_cuda.cuh). These kernels are
- * memory-bound, so the double exp costs no measurable time. */
+ * Same arithmetic as src/cpu/elementwise.c; the sigmoid and its gradient are
+ * mb_elementwise.h's. The sigmoid keeps the CPU's mix of double exp and float
+ * division; these kernels are memory-bound, so the double exp costs no measurable
+ * time. */
 #include "mb_cuda.cuh"
 
 /* x [outer, channels, inner] += bias[channel] */
@@ -51,10 +52,8 @@ static __global__ void sigmoid_forward_kernel(const float *x, float *y, size_t n
 static __global__ void sigmoid_backward_kernel(const float *y, const float *dy, float *dx,
                                                size_t n)
 {
-    MB_FOR_EACH(i, n) {
-        const float yi = y[i];
-        dx[i] = __fmul_rn(__fmul_rn(dy[i], yi), 1.0f - yi);
-    }
+    MB_FOR_EACH(i, n)
+        dx[i] = mb_sigmoid_grad(dy[i], y[i]);
 }
 
 static void cuda_bias_add(mb_backend *be, mb_real *x, const mb_real *bias, int outer,

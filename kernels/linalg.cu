@@ -1,7 +1,7 @@
 /* linalg.cu — float64 linear algebra of the metrics: promotion to double, Dgemm,
  * the symmetric eigen-decomposition (cuSOLVER syevd) and the row / column
  * operations around a covariance. Loops that sum do so in the CPU's order with
- * unfused multiply-adds (src/cpu/backend_cpu_metrics.c), so those results are the
+ * unfused multiply-adds (src/cpu/linalg.c), so those results are the
  * CPU's bit for bit; only Dgemm and syevd differ in rounding. */
 #include "mb_cuda.cuh"
 

@@ -1,9 +1,8 @@
 /* loss.cu — the reconstruction loss and the VAE latent layer. The losses are
  * added to a device double (loss_accum) by a deterministic two-stage reduction
  * (mb_cuda.cuh): nothing is copied to the host, so an epoch runs without a
- * synchronisation and the trainer reads the total once. Per-element arithmetic
- * follows src/cpu/backend_cpu.c step by step (float where the CPU uses float, double
- * where C promotes to double, no fused multiply-adds). */
+ * synchronisation and the trainer reads the total once. The per-element maths is
+ * mb_elementwise.h, the same code the CPU backend (src/cpu/loss.c) runs. */
 #include "mb_cuda.cuh"
 
 static __global__ void recon_loss_kernel(mb_loss_kind kind, const float *logits,
@@ -11,19 +10,8 @@ static __global__ void recon_loss_kernel(mb_loss_kind kind, const float *logits,
                                          float *dlogits, double *partials)
 {
     double acc = 0;
-    MB_FOR_EACH(i, n) {
-        const float z = logits[i], t = target[i], y = mb_sigmoid(z);
-        const float d = y - t;
-        if (kind == MB_LOSS_BCE) {
-            /* max(z,0) - z t + log(1 + exp(-|z|)): the stable BCE with logits */
-            const float lin = __fsub_rn(z > 0 ? z : 0.0f, __fmul_rn(z, t));
-            acc += (double)lin + log1p(exp(-fabs((double)z)));
-            dlogits[i] = d * inv_rows;
-        } else {
-            acc += (double)(d * d);
-            dlogits[i] = __fmul_rn(__fmul_rn(__fmul_rn(2.0f * d, y), 1.0f - y), inv_rows);
-        }
-    }
+    MB_FOR_EACH(i, n)
+        acc += mb_recon_term(kind, logits[i], target[i], inv_rows, &dlogits[i]);
     acc = mb_block_sum(acc);
     if (threadIdx.x == 0)
         partials[blockIdx.x] = acc;
@@ -49,8 +37,7 @@ static __global__ void vae_latent_forward_kernel(const float *stats, const float
 {
     MB_FOR_EACH(i, n) {
         const size_t r = i / d, j = i % d;
-        const float mu = stats[r * 2 * d + j], logvar = stats[r * 2 * d + d + j];
-        z[i] = (float)__dadd_rn((double)mu, __dmul_rn(exp((double)(logvar / 2)), (double)eps[i]));
+        z[i] = mb_vae_sample(stats[r * 2 * d + j], stats[r * 2 * d + d + j], eps[i]);
     }
 }
 
@@ -64,13 +51,8 @@ static __global__ void vae_latent_backward_kernel(const float *stats, const floa
     MB_FOR_EACH(i, n) {
         const size_t r = i / d, j = i % d;
         const size_t mu_i = r * 2 * d + j, lv_i = mu_i + d;
-        const float mu = stats[mu_i], logvar = stats[lv_i];
-        const float sd = (float)exp((double)(logvar / 2)), var = __fmul_rn(sd, sd);
-        const float inner = __fsub_rn(__fsub_rn(1.0f + logvar, __fmul_rn(mu, mu)), var);
-        kl += -0.5 * (double)inner;
-        dstats[mu_i] = __fadd_rn(dz[i], __fmul_rn(scale, mu));
-        dstats[lv_i] = __fadd_rn(__fmul_rn(__fmul_rn(dz[i], eps[i]), sd) / 2,
-                                 __fmul_rn(scale, var - 1) / 2);
+        kl += mb_vae_latent_grad(stats[mu_i], stats[lv_i], eps[i], dz[i], scale, &dstats[mu_i],
+                                 &dstats[lv_i]);
     }
     kl = mb_block_sum(kl);
     if (threadIdx.x == 0)
@@ -110,23 +92,9 @@ static __global__ void softmax_xent_kernel(const float *logits, const int *label
                                            double *partials)
 {
     double acc = 0;
-    MB_FOR_EACH(i, rows) {
-        const float *z = logits + i * classes;
-        float *dz = dlogits + i * classes;
-        double zmax = z[0];
-        for (int c = 1; c < classes; c++)
-            zmax = z[c] > zmax ? z[c] : zmax;
-        double denom = 0;
-        for (int c = 0; c < classes; c++)
-            denom += exp(z[c] - zmax);
-        const double log_denom = log(denom);
-        const int label = labels[i];
-        for (int c = 0; c < classes; c++) {
-            const double p = exp(z[c] - zmax - log_denom);
-            dz[c] = (float)((p - (c == label)) * inv_rows);
-        }
-        acc += log_denom + zmax - z[label];
-    }
+    MB_FOR_EACH(i, rows)
+        acc += mb_softmax_xent_row(logits + i * classes, classes, labels[i], inv_rows,
+                                   dlogits + i * classes);
     acc = mb_block_sum(acc);
     if (threadIdx.x == 0)
         partials[blockIdx.x] = acc;

@@ -1,6 +1,7 @@
 /* mb_cuda.cuh — what every file of the CUDA backend shares: the backend's private
  * state, the error-checking macros, launch helpers, the deterministic block
- * reduction and the per-element math that must match src/cpu/backend_cpu.c.
+ * reduction. The per-element maths lives in include/mb_elementwise.h, shared with
+ * the CPU backend.
  *
  * The public headers are C; they are included inside extern "C" so that nvcc
  * (which compiles these files as C++) links against the C symbols. */
@@ -14,6 +15,7 @@
 extern "C" {
 #include "mb_backend.h"
 }
+#include "mb_elementwise.h" /* the per-element maths, shared with src/cpu/ */
 #include "mb_philox.h"
 
 #ifdef MB_REAL_DOUBLE
@@ -134,18 +136,6 @@ void mb_reduce_finish(mb_backend *be, unsigned n_blocks, double mul, double div,
                       double *out, int accumulate);
 /* The sum of partials[0..n_blocks), returned to the host (synchronises). */
 double mb_reduce_to_host(mb_backend *be, unsigned n_blocks);
-
-/* ---- per-element math shared by several kernels, written to give the same bits
- * as src/cpu/backend_cpu.c (compiled with -ffp-contract=off): __fmul_rn / __fadd_rn /
- * __dmul_rn / __dadd_rn are never fused into an FMA, and C's promotions of float
- * to double (exp() of a float is the double exp) are spelled out. ---- */
-__device__ __forceinline__ float mb_sigmoid(float z)
-{
-    if (z >= 0)
-        return (float)(1.0 / (1.0 + exp(-(double)z)));
-    const float e = (float)exp((double)z);
-    return e / (1.0f + e);
-}
 
 /* ---- the ops, one family per file, gathered into the table by backend_cuda.cu ---- */
 void mb_cuda_install_random(mb_backend *be);      /* random.cu */
