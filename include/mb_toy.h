@@ -16,55 +16,35 @@
 #ifndef MB_TOY_H
 #define MB_TOY_H
 
-#include "mb_common.h"
-
-#define MB_TOY_MAX_DIM 64
-#define MB_TOY_MAX_COMPONENTS 16
+#include "mb_stats.h"
 
 typedef enum { MB_TOY_GAUSSIAN = 0, MB_TOY_GMM = 1 } mb_toy_kind;
-/* Covariance normalisation: divide by n (maximum likelihood) or by n - 1. For a
- * GMM "unbiased" multiplies each fitted covariance by N_k / (N_k - 1) after EM,
- * N_k = the component's responsibility sum. */
-typedef enum { MB_TOY_MLE = 0, MB_TOY_UNBIASED = 1 } mb_toy_estimator;
 typedef enum {
     MB_TOY_FULLY_SYNTHETIC = 0,
     MB_TOY_FRESH_DATA = 1,
     MB_TOY_ACCUMULATE = 2
 } mb_toy_loop;
-/* EM initialisation: k-means++ seeding + 10 Lloyd iterations on every fit (a fit
- * from scratch, as the image loop trains from scratch; the default), or a warm
- * start from the previous generation's model (theta_1 is always seeded by
- * k-means++: warm-starting it from the original would leak the truth). */
-typedef enum { MB_TOY_INIT_KMEANSPP = 0, MB_TOY_INIT_WARM = 1 } mb_toy_em_init;
-
-/* A Gaussian mixture (K = 1: a Gaussian). A component with weight 0 is dead: it
- * is never sampled and never refitted. */
-typedef struct {
-    int dim, n_components;
-    double *weight; /* [K] */
-    double *mean;   /* [K][dim] */
-    double *cov;    /* [K][dim][dim], row-major, symmetric */
-    double *chol;   /* [K][dim][dim] lower Cholesky factor of cov (mb_toy_model_prepare) */
-} mb_toy_model;
-
 typedef struct {
     mb_toy_kind kind;
     int dim, n_components;
     int replicas, generations;
     long n_samples; /* M: synthetic points per generation (n_s of the fresh-data loop) */
     long n_real;    /* n_r: fresh real points per generation (fresh-data loop only) */
-    mb_toy_estimator estimator;
+    mb_stats_estimator estimator;
     mb_toy_loop loop;
     double lambda; /* sampling bias: synthetic points ~ N(mu, lambda Sigma) */
     uint64_t seed;
-    const mb_toy_model *original; /* theta_0, owned by the caller */
+    const mb_stats_model *original; /* theta_0, owned by the caller */
     /* EM (GMM only) */
-    mb_toy_em_init em_init;
+    mb_stats_em_init em_init;
     int em_max_iter;   /* stop after this many iterations ... */
     double em_tol;     /* ... or when the mean log-likelihood gains less than this */
     double em_reg;     /* added to every covariance diagonal (keeps EM well posed) */
     int threads;       /* OpenMP threads, 0 = the OpenMP default */
 } mb_toy_config;
+
+/* The Philox key of one replica. */
+uint64_t mb_toy_replica_key(uint64_t seed, int replica);
 
 /* Statistics of one replica at one generation (theta_t and its synthetic set S_t). */
 typedef struct {
@@ -77,11 +57,11 @@ typedef struct {
     double min_weight; /* smallest component weight (0 once one is dead) */
     double w2;         /* W2 to theta_0: closed form (Gaussian), mixture-W2 (GMM) */
     /* per original component k (fitted components are matched to the original ones) */
-    double comp_var[MB_TOY_MAX_COMPONENTS]; /* tr(Sigma_k) / dim, 0 when dead */
-    double weight[MB_TOY_MAX_COMPONENTS];
+    double comp_var[MB_STATS_MAX_COMPONENTS]; /* tr(Sigma_k) / dim, 0 when dead */
+    double weight[MB_STATS_MAX_COMPONENTS];
     /* share of S_t that the original mixture's Bayes classifier assigns to component
      * k (the toy's "judge": minority loss without relying on the fit's labels) */
-    double class_share[MB_TOY_MAX_COMPONENTS];
+    double class_share[MB_STATS_MAX_COMPONENTS];
     double min_class_share;
 } mb_toy_replica_stats;
 
@@ -90,10 +70,14 @@ typedef struct {
     int generation;
     int replicas;
     const mb_toy_replica_stats *stats; /* [replicas] */
-    const mb_toy_model *models;        /* [replicas] theta_t of each replica */
+    const mb_stats_model *models;      /* [replicas] theta_t of each replica */
     const double *samples;             /* [replicas][n_samples][dim]: S_t */
     long n_samples;
 } mb_toy_generation;
+
+/* The toy loop's EM settings (em_* and estimator) as mb_stats_fit_gmm takes them. */
+mb_stats_em_config mb_toy_em_config(const mb_toy_config *cfg, mb_stats_em_init init);
+const char *mb_toy_loop_name(mb_toy_loop loop);
 
 typedef int (*mb_toy_observer)(void *user, const mb_toy_generation *gen);
 
@@ -104,75 +88,6 @@ int mb_toy_config_check(const mb_toy_config *cfg);
 /* Runs every replica through G generations, calling `observe` (may be NULL) after
  * each; a non-zero return from it stops the run with that status. */
 int mb_toy_run(const mb_toy_config *cfg, mb_toy_observer observe, void *user);
-
-/* ---- models ---- */
-int mb_toy_model_alloc(mb_toy_model *m, int dim, int n_components);
-void mb_toy_model_free(mb_toy_model *m);
-void mb_toy_model_copy(mb_toy_model *dst, const mb_toy_model *src);
-/* Cholesky factors of every live component's covariance (MB_ENUMERIC if one is not
- * positive semi-definite). */
-int mb_toy_model_prepare(mb_toy_model *m);
-/* Original distributions: a Gaussian with mean `mean` in every coordinate and
- * covariance sigma0^2 [(1 - rho) I + rho 11^T]; a mixture with the given weights
- * (NULL: equal), component means evenly spaced on a circle of radius `separation`
- * in the first two coordinates (on a line for dim 1) and covariance sigma0^2 I. */
-int mb_toy_original_gaussian(mb_toy_model *m, int dim, double mean, double sigma0,
-                             double rho);
-int mb_toy_original_gmm(mb_toy_model *m, int dim, int n_components, const double *weights,
-                        double separation, double sigma0);
-
-/* n points from the model (covariances scaled by lambda) into out[n][dim], from
- * Philox stream `key` at counters in [base, base + 2^36) (see stats/model.c); point i
- * is a function of (key, base, i) only. The model must be prepared. */
-void mb_toy_sample(const mb_toy_model *m, double lambda, long n, uint64_t key,
-                   uint64_t counter_base, double *out);
-/* The Philox key of one replica. */
-uint64_t mb_toy_replica_key(uint64_t seed, int replica);
-
-/* Sample mean and covariance of x[n][dim] (divisor n or n - 1) into component 0 of
- * m (K must be 1). */
-int mb_toy_fit_gaussian(const double *x, long n, int dim, mb_toy_estimator est,
-                        mb_toy_model *m);
-
-/* EM fit of m's K components to x[n][dim]. Initialisation: `init` = warm uses m as
- * it is; kmeans++ seeds from Philox stream (key, counter_base). Stops after
- * max_iter iterations or when the mean log-likelihood gains less than tol. A
- * component whose responsibility sum falls below dim + 1 points dies (weight 0).
- * *iterations (may be NULL) receives the number of iterations run. */
-int mb_toy_fit_gmm(const double *x, long n, const mb_toy_config *cfg, mb_toy_em_init init,
-                   uint64_t key, uint64_t counter_base, mb_toy_model *m, int *iterations);
-/* Reorders m's components to match the reference's (greedy, nearest means first). */
-void mb_toy_match_components(mb_toy_model *m, const mb_toy_model *reference);
-
-/* ---- distances ---- */
-/* Squared 2-Wasserstein distance between N(m1, S1) and N(m0, S0) given
- * sqrt_s0 = S0^{1/2}: |m1 - m0|^2 + tr S1 + tr S0 - 2 tr (S0^1/2 S1 S0^1/2)^1/2
- * (Dowson & Landau 1982; Givens & Shortt 1984). */
-double mb_toy_gauss_w2_sq(int dim, const double *m1, const double *s1, const double *m0,
-                          const double *s0, const double *sqrt_s0);
-/* Symmetric square root of a positive semi-definite matrix (eigen-decomposition). */
-int mb_toy_sqrtm(int dim, const double *s, double *out);
-/* Mixture-Wasserstein distance MW2 (Delon & Desolneux 2020, "A Wasserstein-type
- * distance in the space of Gaussian mixture models", Eq. 4.2): exact discrete
- * optimal transport between the component weights with cost W2^2 between
- * components; an upper bound of W2 that equals it for K = 1. sqrt_ref holds
- * cov^{1/2} of each reference component. */
-double mb_toy_mixture_w2(const mb_toy_model *m, const mb_toy_model *ref,
-                         const double *sqrt_ref);
-/* Exact discrete optimal transport cost between a[n1] and b[n2] (equal sums) with
- * cost[n1][n2] (successive shortest paths); n1, n2 <= MB_TOY_MAX_COMPONENTS. */
-double mb_toy_ot_cost(int n1, int n2, const double *a, const double *b, const double *cost);
-
-/* ---- small dense helpers (dim <= MB_TOY_MAX_DIM) ---- */
-/* Lower Cholesky factor of a symmetric positive semi-definite matrix; returns the
- * number of non-positive pivots (set to 0), or -1 when one is clearly negative. */
-int mb_toy_cholesky(int dim, const double *a, double *l);
-double mb_toy_det(int dim, const double *a); /* via Cholesky; 0 if singular */
-
-/* ---- special functions for the closed forms ---- */
-double mb_toy_digamma(double x);
-/* c4(M) = sqrt(2/(M-1)) Gamma(M/2) / Gamma((M-1)/2): E[s] = c4 sigma for n = M. */
-double mb_toy_c4(double m);
 
 /* ---- outputs (stats/toy_output.c) ---- */
 /* One row of metrics.csv / metrics.jsonl: statistics of generation t across the
@@ -188,9 +103,9 @@ typedef struct {
     double min_class_share_mean, min_class_share_q50;
     double lost_share; /* replicas where some original component's class share < 1% */
     double w2_mean, w2_q50;
-    double comp_var_mean[MB_TOY_MAX_COMPONENTS], comp_var_q50[MB_TOY_MAX_COMPONENTS];
-    double weight_mean[MB_TOY_MAX_COMPONENTS];
-    double class_share_mean[MB_TOY_MAX_COMPONENTS];
+    double comp_var_mean[MB_STATS_MAX_COMPONENTS], comp_var_q50[MB_STATS_MAX_COMPONENTS];
+    double weight_mean[MB_STATS_MAX_COMPONENTS];
+    double class_share_mean[MB_STATS_MAX_COMPONENTS];
 } mb_toy_row;
 
 /* The closed form of E[tr(Sigma_t)/d] for the fully synthetic Gaussian loop:

@@ -100,9 +100,9 @@ static int parse_weights(const char *command, const char *s, double *w)
         char *end;
         double v = strtod(p, &end);
         if (end == p || !(v > 0) || !isfinite(v) || (*end && *end != ',') ||
-            n == MB_TOY_MAX_COMPONENTS) {
+            n == MB_STATS_MAX_COMPONENTS) {
             mb_fail(MB_EINPUT, "%s: option weights='%s': expected 1..%d positive numbers "
-                    "separated by commas", command, s, MB_TOY_MAX_COMPONENTS);
+                    "separated by commas", command, s, MB_STATS_MAX_COMPONENTS);
             return -1;
         }
         w[n++] = v;
@@ -140,7 +140,7 @@ static int observe(void *user, const mb_toy_generation *g)
 }
 
 static int read_options(mb_args *a, mb_toy_kind kind, mb_toy_config *cfg,
-                        mb_toy_model *original)
+                        mb_stats_model *original)
 {
     long v;
     mb_toy_config_defaults(cfg, kind);
@@ -148,7 +148,7 @@ static int read_options(mb_args *a, mb_toy_kind kind, mb_toy_config *cfg,
     cfg->replicas = (int)v;
     MB_TRY(mb_args_long(a, "generations", cfg->generations, 1, (1 << 23) - 1, &v));
     cfg->generations = (int)v;
-    MB_TRY(mb_args_long(a, "dim", cfg->dim, 1, MB_TOY_MAX_DIM, &v));
+    MB_TRY(mb_args_long(a, "dim", cfg->dim, 1, MB_STATS_MAX_DIM, &v));
     cfg->dim = (int)v;
     MB_TRY(mb_args_long(a, "samples", cfg->n_samples, cfg->dim + 1, 1L << 26, &cfg->n_samples));
     MB_TRY(mb_args_long(a, "real", cfg->n_samples, 1, 1L << 26, &cfg->n_real));
@@ -159,8 +159,8 @@ static int read_options(mb_args *a, mb_toy_kind kind, mb_toy_config *cfg,
     cfg->threads = (int)v;
     int choice;
     static const char *const estimators[] = {"mle", "unbiased"};
-    MB_TRY(parse_choice(a, "estimator", estimators, 2, MB_TOY_MLE, &choice));
-    cfg->estimator = (mb_toy_estimator)choice;
+    MB_TRY(parse_choice(a, "estimator", estimators, 2, MB_STATS_MLE, &choice));
+    cfg->estimator = (mb_stats_estimator)choice;
     static const char *const loops[] = {"fully-synthetic", "fresh-data", "accumulate"};
     MB_TRY(parse_choice(a, "loop", loops, 3, MB_TOY_FULLY_SYNTHETIC, &choice));
     cfg->loop = (mb_toy_loop)choice;
@@ -174,15 +174,15 @@ static int read_options(mb_args *a, mb_toy_kind kind, mb_toy_config *cfg,
         double mean, rho;
         MB_TRY(mb_args_double(a, "mean", 0.0, -1e150, 1e150, &mean));
         MB_TRY(mb_args_double(a, "rho", 0.0, -1.0, 1.0, &rho));
-        MB_TRY(mb_toy_original_gaussian(original, cfg->dim, mean, sigma0, rho));
+        MB_TRY(mb_stats_original_gaussian(original, cfg->dim, mean, sigma0, rho));
     } else {
-        double weights[MB_TOY_MAX_COMPONENTS];
+        double weights[MB_STATS_MAX_COMPONENTS];
         int n_weights = 0;
         const char *ws = mb_args_str(a, "weights", NULL);
         if (ws && (n_weights = parse_weights(a->command, ws, weights)) < 0)
             return MB_EINPUT;
         MB_TRY(mb_args_long(a, "components", n_weights ? n_weights : 3, 1,
-                            MB_TOY_MAX_COMPONENTS, &v));
+                            MB_STATS_MAX_COMPONENTS, &v));
         cfg->n_components = (int)v;
         if (n_weights && n_weights != cfg->n_components)
             return mb_fail(MB_EINPUT, "%s: option weights has %d values but components=%d "
@@ -190,15 +190,15 @@ static int read_options(mb_args *a, mb_toy_kind kind, mb_toy_config *cfg,
                            cfg->n_components);
         double separation;
         MB_TRY(mb_args_double(a, "separation", 4.0, 0.0, 1e150, &separation));
-        static const char *const inits[] = {"kmeans++", "warm"}; /* mb_toy_em_init order */
-        MB_TRY(parse_choice(a, "em_init", inits, 2, MB_TOY_INIT_KMEANSPP, &choice));
-        cfg->em_init = (mb_toy_em_init)choice;
+        static const char *const inits[] = {"kmeans++", "warm"}; /* mb_stats_em_init order */
+        MB_TRY(parse_choice(a, "em_init", inits, 2, MB_STATS_INIT_KMEANSPP, &choice));
+        cfg->em_init = (mb_stats_em_init)choice;
         MB_TRY(mb_args_long(a, "em_max_iter", cfg->em_max_iter, 1, 1000000, &v));
         cfg->em_max_iter = (int)v;
         MB_TRY(mb_args_double(a, "em_tol", cfg->em_tol, 0.0, 1e6, &cfg->em_tol));
         MB_TRY(mb_args_double(a, "em_reg", cfg->em_reg, 0.0, 1e150, &cfg->em_reg));
-        MB_TRY(mb_toy_original_gmm(original, cfg->dim, cfg->n_components,
-                                   n_weights ? weights : NULL, separation, sigma0));
+        MB_TRY(mb_stats_original_gmm(original, cfg->dim, cfg->n_components,
+                                     n_weights ? weights : NULL, separation, sigma0));
     }
     cfg->original = original;
     return MB_OK;
@@ -257,7 +257,7 @@ int mb_cli_toy(int argc, char **argv)
     const char *out = mb_args_str(&a, "out", default_out);
 
     mb_toy_config cfg;
-    mb_toy_model original = {0};
+    mb_stats_model original = {0};
     int rc = read_options(&a, kind, &cfg, &original);
     if (rc == MB_OK)
         rc = mb_args_check_unused(&a);
@@ -298,6 +298,6 @@ int mb_cli_toy(int argc, char **argv)
         }
     }
     if (original.weight)
-        mb_toy_model_free(&original);
+        mb_stats_model_free(&original);
     return rc;
 }

@@ -2,7 +2,7 @@
  * "Data flow of one run"): sample the VAE prior, fit a Gaussian or a GMM to an
  * AE's latent codes and sample it, or pass the current set through the model. */
 #include "loop_internal.h"
-#include "mb_toy.h"
+#include "mb_stats.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -37,32 +37,30 @@ static int sample_fitted_latent(const mb_run_config *cfg, mb_model *m, const mb_
                                 int g, long n, double *z)
 {
     const int d = m->cfg.latent;
-    if (d > MB_TOY_MAX_DIM)
+    if (d > MB_STATS_MAX_DIM)
         return mb_fail(MB_EINPUT, "config: generate.generator = %s fits a latent of at most "
                        "%d dimensions (model.latent = %d)",
-                       cfg->generator == MB_GEN_AE_GMM ? "ae-gmm" : "ae-gauss", MB_TOY_MAX_DIM, d);
+                       cfg->generator == MB_GEN_AE_GMM ? "ae-gmm" : "ae-gauss", MB_STATS_MAX_DIM, d);
     double *codes = malloc((size_t)train->n * d * sizeof *codes);
     if (!codes)
         return mb_fail(MB_ENOMEM, "out of memory for %d latent codes", train->n);
     int rc = encode_all(m, train, codes);
-    mb_toy_model fit = {0};
+    mb_stats_model fit = {0};
     const int k = cfg->generator == MB_GEN_AE_GMM ? cfg->gmm_components : 1;
     if (rc == MB_OK)
-        rc = mb_toy_model_alloc(&fit, d, k);
+        rc = mb_stats_model_alloc(&fit, d, k);
     if (rc == MB_OK && k == 1) {
-        rc = mb_toy_fit_gaussian(codes, train->n, d, MB_TOY_UNBIASED, &fit);
+        rc = mb_stats_fit_gaussian(codes, train->n, d, MB_STATS_UNBIASED, &fit);
     } else if (rc == MB_OK) {
-        mb_toy_config em;
-        mb_toy_config_defaults(&em, MB_TOY_GMM);
-        em.dim = d, em.n_components = k;
-        rc = mb_toy_fit_gmm(codes, train->n, &em, MB_TOY_INIT_KMEANSPP,
-                            mb_loop_stream(cfg, g, MB_PURPOSE_FIT), 0, &fit, NULL);
+        const mb_stats_em_config em = mb_stats_em_defaults();
+        rc = mb_stats_fit_gmm(codes, train->n, &em, mb_loop_stream(cfg, g, MB_PURPOSE_FIT), 0,
+                              &fit, NULL);
     }
     if (rc == MB_OK)
-        rc = mb_toy_model_prepare(&fit);
+        rc = mb_stats_model_prepare(&fit);
     if (rc == MB_OK)
-        mb_toy_sample(&fit, cfg->lambda, n, mb_loop_stream(cfg, g, MB_PURPOSE_SAMPLE), 0, z);
-    mb_toy_model_free(&fit);
+        mb_stats_sample(&fit, cfg->lambda, n, mb_loop_stream(cfg, g, MB_PURPOSE_SAMPLE), 0, z);
+    mb_stats_model_free(&fit);
     free(codes);
     return rc;
 }

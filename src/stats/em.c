@@ -2,7 +2,7 @@
  * (Dempster, Laird & Rubin 1977; Bishop, PRML Section 9.2.2), with k-means++
  * seeding (Arthur & Vassilvitskii 2007) or a warm start from the previous
  * generation. */
-#include "mb_toy.h"
+#include "mb_stats.h"
 #include "mb_philox.h"
 
 #include <math.h>
@@ -40,7 +40,7 @@ static double weighted_moments(const double *x, long n, int d, const double *w, 
         return 0;
     for (int j = 0; j < d; j++)
         mu[j] /= total;
-    double c[MB_TOY_MAX_DIM];
+    double c[MB_STATS_MAX_DIM];
     for (long i = 0; i < n; i++) {
         double wi = w ? w[i * stride] : labels ? (labels[i] == k) : 1.0;
         if (wi == 0)
@@ -64,7 +64,7 @@ static double weighted_moments(const double *x, long n, int d, const double *w, 
 /* k-means++ seeds (uniforms at counters base, base + 1, ...), 10 Lloyd iterations,
  * then weights, means and covariances of the hard clusters. */
 static void kmeanspp_init(const double *x, long n, int d, int K, double reg, uint64_t key,
-                          uint64_t base, int *labels, double *d2, mb_toy_model *m)
+                          uint64_t base, int *labels, double *d2, mb_stats_model *m)
 {
     double *centre = m->mean;
     long first = (long)(mb_uniform_at(key, base) * (double)n);
@@ -101,7 +101,7 @@ static void kmeanspp_init(const double *x, long n, int d, int K, double reg, uin
             }
             labels[i] = best;
         }
-        double mu[MB_TOY_MAX_DIM];
+        double mu[MB_STATS_MAX_DIM];
         for (int c = 0; c < K; c++) {
             double count = weighted_moments(x, n, d, NULL, 1, labels, c, reg, mu,
                                             m->cov + (size_t)c * d * d);
@@ -109,11 +109,11 @@ static void kmeanspp_init(const double *x, long n, int d, int K, double reg, uin
                 memcpy(centre + (size_t)c * d, mu, sizeof(double) * (size_t)d);
         }
     }
-    double global_mu[MB_TOY_MAX_DIM], global_cov[MB_TOY_MAX_DIM * MB_TOY_MAX_DIM];
+    double global_mu[MB_STATS_MAX_DIM], global_cov[MB_STATS_MAX_DIM * MB_STATS_MAX_DIM];
     weighted_moments(x, n, d, NULL, 1, NULL, 0, reg, global_mu, global_cov);
     double total = 0;
     for (int c = 0; c < K; c++) {
-        double mu[MB_TOY_MAX_DIM];
+        double mu[MB_STATS_MAX_DIM];
         double count = weighted_moments(x, n, d, NULL, 1, labels, c, reg, mu,
                                         m->cov + (size_t)c * d * d);
         if (count < d + 1) { /* too few points for a covariance: start broad */
@@ -129,8 +129,14 @@ static void kmeanspp_init(const double *x, long n, int d, int K, double reg, uin
         m->weight[c] /= total;
 }
 
-int mb_toy_fit_gmm(const double *x, long n, const mb_toy_config *cfg, mb_toy_em_init init,
-                   uint64_t key, uint64_t counter_base, mb_toy_model *m, int *iterations)
+mb_stats_em_config mb_stats_em_defaults(void)
+{
+    mb_stats_em_config em = {MB_STATS_INIT_KMEANSPP, 200, 1e-6, 1e-6, MB_STATS_MLE};
+    return em;
+}
+
+int mb_stats_fit_gmm(const double *x, long n, const mb_stats_em_config *em, uint64_t key,
+                     uint64_t counter_base, mb_stats_model *m, int *iterations)
 {
     int d = m->dim, K = m->n_components;
     double *resp = malloc(sizeof(double) * (size_t)n * (size_t)K);
@@ -140,20 +146,20 @@ int mb_toy_fit_gmm(const double *x, long n, const mb_toy_config *cfg, mb_toy_em_
         free(resp);
         free(labels);
         free(d2);
-        return mb_fail(MB_ENOMEM, "toy: out of memory for EM on %ld points", n);
+        return mb_fail(MB_ENOMEM, "EM: out of memory on %ld points", n);
     }
-    if (init == MB_TOY_INIT_KMEANSPP)
-        kmeanspp_init(x, n, d, K, cfg->em_reg, key, counter_base, labels, d2, m);
+    if (em->init == MB_STATS_INIT_KMEANSPP)
+        kmeanspp_init(x, n, d, K, em->reg, key, counter_base, labels, d2, m);
 
-    double prev_ll = -INFINITY, logdet[MB_TOY_MAX_COMPONENTS], nk[MB_TOY_MAX_COMPONENTS];
+    double prev_ll = -INFINITY, logdet[MB_STATS_MAX_COMPONENTS], nk[MB_STATS_MAX_COMPONENTS];
     int iter = 0;
-    for (iter = 1; iter <= cfg->em_max_iter; iter++) {
+    for (iter = 1; iter <= em->max_iter; iter++) {
         /* E-step: responsibilities through log-sum-exp. */
         for (int k = 0; k < K; k++) {
             if (m->weight[k] <= 0)
                 continue;
             double *l = m->chol + (size_t)k * d * d;
-            if (mb_toy_cholesky(d, m->cov + (size_t)k * d * d, l) != 0) {
+            if (mb_stats_cholesky(d, m->cov + (size_t)k * d * d, l) != 0) {
                 m->weight[k] = 0; /* singular (only possible with --em-reg 0): dies */
                 continue;
             }
@@ -169,7 +175,7 @@ int mb_toy_fit_gmm(const double *x, long n, const mb_toy_config *cfg, mb_toy_em_
                 if (m->weight[k] <= 0)
                     continue;
                 const double *l = m->chol + (size_t)k * d * d, *mu = m->mean + (size_t)k * d;
-                double y[MB_TOY_MAX_DIM], q = 0;
+                double y[MB_STATS_MAX_DIM], q = 0;
                 for (int a = 0; a < d; a++) { /* y = L^{-1} (x - mu) */
                     double s = x[i * d + a] - mu[a];
                     for (int b = 0; b < a; b++)
@@ -206,7 +212,7 @@ int mb_toy_fit_gmm(const double *x, long n, const mb_toy_config *cfg, mb_toy_em_
                 m->weight[k] = 0;
                 continue;
             }
-            weighted_moments(x, n, d, resp + k, K, NULL, 0, cfg->em_reg,
+            weighted_moments(x, n, d, resp + k, K, NULL, 0, em->reg,
                              m->mean + (size_t)k * d, m->cov + (size_t)k * d * d);
             m->weight[k] = nk[k];
             live_total += nk[k];
@@ -217,15 +223,15 @@ int mb_toy_fit_gmm(const double *x, long n, const mb_toy_config *cfg, mb_toy_em_
         }
         for (int k = 0; k < K; k++)
             m->weight[k] /= live_total;
-        if (iter > 1 && ll - prev_ll < cfg->em_tol) {
+        if (iter > 1 && ll - prev_ll < em->tol) {
             prev_ll = ll;
             break;
         }
         prev_ll = ll;
     }
-    if (iter > cfg->em_max_iter)
-        iter = cfg->em_max_iter;
-    if (cfg->estimator == MB_TOY_UNBIASED) {
+    if (iter > em->max_iter)
+        iter = em->max_iter;
+    if (em->estimator == MB_STATS_UNBIASED) {
         /* N_k / (N_k - 1): Bessel's correction with the responsibility sum as n. */
         for (int k = 0; k < K; k++) {
             if (m->weight[k] <= 0 || nk[k] <= 1)
@@ -233,8 +239,8 @@ int mb_toy_fit_gmm(const double *x, long n, const mb_toy_config *cfg, mb_toy_em_
             double f = nk[k] / (nk[k] - 1);
             double *s = m->cov + (size_t)k * d * d;
             for (int a = 0; a < d * d; a++)
-                s[a] = (s[a] - (a % (d + 1) == 0 ? cfg->em_reg : 0)) * f +
-                       (a % (d + 1) == 0 ? cfg->em_reg : 0);
+                s[a] = (s[a] - (a % (d + 1) == 0 ? em->reg : 0)) * f +
+                       (a % (d + 1) == 0 ? em->reg : 0);
         }
     }
     if (iterations)
@@ -243,20 +249,20 @@ int mb_toy_fit_gmm(const double *x, long n, const mb_toy_config *cfg, mb_toy_em_
     free(labels);
     free(d2);
     if (!isfinite(prev_ll))
-        return mb_fail(MB_ENUMERIC, "toy: EM failed after %d iterations: the log-likelihood "
+        return mb_fail(MB_ENUMERIC, "EM failed after %d iterations: the log-likelihood "
                        "is not finite (every covariance singular? raise --em-reg)", iter);
-    return mb_toy_model_prepare(m);
+    return mb_stats_model_prepare(m);
 }
 
-void mb_toy_match_components(mb_toy_model *m, const mb_toy_model *ref)
+void mb_stats_match_components(mb_stats_model *m, const mb_stats_model *ref)
 {
     int d = m->dim, K = m->n_components;
     if (K == 1 || ref->n_components != K)
         return;
     /* Greedy on squared mean distance; dead components are matched last. */
-    double cost[MB_TOY_MAX_COMPONENTS][MB_TOY_MAX_COMPONENTS];
-    int taken_m[MB_TOY_MAX_COMPONENTS] = {0}, taken_r[MB_TOY_MAX_COMPONENTS] = {0};
-    int source_of[MB_TOY_MAX_COMPONENTS];
+    double cost[MB_STATS_MAX_COMPONENTS][MB_STATS_MAX_COMPONENTS];
+    int taken_m[MB_STATS_MAX_COMPONENTS] = {0}, taken_r[MB_STATS_MAX_COMPONENTS] = {0};
+    int source_of[MB_STATS_MAX_COMPONENTS];
     for (int i = 0; i < K; i++)
         for (int j = 0; j < K; j++)
             cost[i][j] = dist2(d, m->mean + (size_t)i * d, ref->mean + (size_t)j * d) +
@@ -272,10 +278,10 @@ void mb_toy_match_components(mb_toy_model *m, const mb_toy_model *ref)
         taken_m[bi] = taken_r[bj] = 1;
         source_of[bj] = bi;
     }
-    mb_toy_model tmp;
-    if (mb_toy_model_alloc(&tmp, d, K) != MB_OK)
+    mb_stats_model tmp;
+    if (mb_stats_model_alloc(&tmp, d, K) != MB_OK)
         return; /* out of memory: leave the order as it is */
-    mb_toy_model_copy(&tmp, m);
+    mb_stats_model_copy(&tmp, m);
     size_t dd = (size_t)d * d;
     for (int j = 0; j < K; j++) {
         int i = source_of[j];
@@ -284,5 +290,5 @@ void mb_toy_match_components(mb_toy_model *m, const mb_toy_model *ref)
         memcpy(m->cov + j * dd, tmp.cov + i * dd, sizeof(double) * dd);
         memcpy(m->chol + j * dd, tmp.chol + i * dd, sizeof(double) * dd);
     }
-    mb_toy_model_free(&tmp);
+    mb_stats_model_free(&tmp);
 }

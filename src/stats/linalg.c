@@ -1,14 +1,14 @@
 /* stats/linalg.c — the small dense algebra of the toy loops (Cholesky, determinant,
  * matrix square root) and the Wasserstein distances between fitted models and the
- * original distribution. Matrices are dim x dim with dim <= MB_TOY_MAX_DIM; at these
+ * original distribution. Matrices are dim x dim with dim <= MB_STATS_MAX_DIM; at these
  * sizes a plain loop beats a library call, except the eigen-decomposition. */
-#include "mb_toy.h"
+#include "mb_stats.h"
 
 #include <lapacke.h>
 #include <math.h>
 #include <string.h>
 
-int mb_toy_cholesky(int d, const double *a, double *l)
+int mb_stats_cholesky(int d, const double *a, double *l)
 {
     double scale = 0;
     for (int i = 0; i < d; i++)
@@ -37,10 +37,10 @@ int mb_toy_cholesky(int d, const double *a, double *l)
     return zero_pivots;
 }
 
-double mb_toy_det(int d, const double *a)
+double mb_stats_det(int d, const double *a)
 {
-    double l[MB_TOY_MAX_DIM * MB_TOY_MAX_DIM];
-    if (mb_toy_cholesky(d, a, l) != 0)
+    double l[MB_STATS_MAX_DIM * MB_STATS_MAX_DIM];
+    if (mb_stats_cholesky(d, a, l) != 0)
         return 0;
     double det = 1;
     for (int i = 0; i < d; i++)
@@ -52,21 +52,21 @@ double mb_toy_det(int d, const double *a)
  * symmetric matrix. */
 static int sym_eigen(int d, const double *s, double *values, double *vectors)
 {
-    double work[MB_TOY_MAX_DIM * MB_TOY_MAX_DIM];
+    double work[MB_STATS_MAX_DIM * MB_STATS_MAX_DIM];
     memcpy(work, s, sizeof(double) * (size_t)d * d);
     lapack_int info = LAPACKE_dsyev(LAPACK_ROW_MAJOR, vectors ? 'V' : 'N', 'L', d, work, d,
                                     values);
     if (info != 0)
-        return mb_fail(MB_ENUMERIC, "toy: symmetric eigen-decomposition failed (info %d)",
+        return mb_fail(MB_ENUMERIC, "symmetric eigen-decomposition failed (info %d)",
                        (int)info);
     if (vectors)
         memcpy(vectors, work, sizeof(double) * (size_t)d * d);
     return MB_OK;
 }
 
-int mb_toy_sqrtm(int d, const double *s, double *out)
+int mb_stats_sqrtm(int d, const double *s, double *out)
 {
-    double values[MB_TOY_MAX_DIM], v[MB_TOY_MAX_DIM * MB_TOY_MAX_DIM];
+    double values[MB_STATS_MAX_DIM], v[MB_STATS_MAX_DIM * MB_STATS_MAX_DIM];
     MB_TRY(sym_eigen(d, s, values, v));
     for (int i = 0; i < d; i++)
         for (int j = 0; j < d; j++) {
@@ -78,8 +78,8 @@ int mb_toy_sqrtm(int d, const double *s, double *out)
     return MB_OK;
 }
 
-double mb_toy_gauss_w2_sq(int d, const double *m1, const double *s1, const double *m0,
-                          const double *s0, const double *sqrt_s0)
+double mb_stats_gauss_w2_sq(int d, const double *m1, const double *s1, const double *m0,
+                            const double *s0, const double *sqrt_s0)
 {
     double dist = 0, trace = 0;
     for (int i = 0; i < d; i++) {
@@ -90,7 +90,7 @@ double mb_toy_gauss_w2_sq(int d, const double *m1, const double *s1, const doubl
         return dist + trace - 2 * sqrt(fmax(s1[0], 0)) * sqrt_s0[0];
     /* tr (R S1 R)^{1/2} with R = S0^{1/2}: the sum of the square roots of its
      * eigenvalues. */
-    double t[MB_TOY_MAX_DIM * MB_TOY_MAX_DIM], c[MB_TOY_MAX_DIM * MB_TOY_MAX_DIM];
+    double t[MB_STATS_MAX_DIM * MB_STATS_MAX_DIM], c[MB_STATS_MAX_DIM * MB_STATS_MAX_DIM];
     c[0] = 0; /* d >= 2 here; silences a maybe-uninitialized false positive */
     for (int i = 0; i < d; i++)
         for (int j = 0; j < d; j++) {
@@ -106,7 +106,7 @@ double mb_toy_gauss_w2_sq(int d, const double *m1, const double *s1, const doubl
                 acc += t[i * d + k] * sqrt_s0[k * d + j];
             c[i * d + j] = acc;
         }
-    double values[MB_TOY_MAX_DIM];
+    double values[MB_STATS_MAX_DIM];
     if (sym_eigen(d, c, values, NULL) != MB_OK)
         return NAN;
     double cross = 0;
@@ -118,9 +118,9 @@ double mb_toy_gauss_w2_sq(int d, const double *m1, const double *s1, const doubl
 /* Transportation problem by successive shortest paths (Bellman-Ford on the
  * residual graph source -> a_i -> b_j -> sink). Each augmentation saturates a
  * supply, a demand or a reverse edge, so it ends after a few K^2 steps. */
-double mb_toy_ot_cost(int n1, int n2, const double *a, const double *b, const double *cost)
+double mb_stats_ot_cost(int n1, int n2, const double *a, const double *b, const double *cost)
 {
-    enum { N = MB_TOY_MAX_COMPONENTS };
+    enum { N = MB_STATS_MAX_COMPONENTS };
     double flow[N][N] = {{0}}, supply[N], demand[N], total = 0, moved = 0;
     for (int i = 0; i < n1; i++)
         total += (supply[i] = fmax(a[i], 0));
@@ -194,16 +194,16 @@ double mb_toy_ot_cost(int n1, int n2, const double *a, const double *b, const do
     return result;
 }
 
-double mb_toy_mixture_w2(const mb_toy_model *m, const mb_toy_model *ref,
-                         const double *sqrt_ref)
+double mb_stats_mixture_w2(const mb_stats_model *m, const mb_stats_model *ref,
+                           const double *sqrt_ref)
 {
     int d = m->dim, k1 = m->n_components, k2 = ref->n_components;
-    double cost[MB_TOY_MAX_COMPONENTS * MB_TOY_MAX_COMPONENTS];
+    double cost[MB_STATS_MAX_COMPONENTS * MB_STATS_MAX_COMPONENTS];
     for (int i = 0; i < k1; i++)
         for (int j = 0; j < k2; j++)
-            cost[i * k2 + j] = mb_toy_gauss_w2_sq(
+            cost[i * k2 + j] = mb_stats_gauss_w2_sq(
                 d, m->mean + (size_t)i * d, m->cov + (size_t)i * d * d,
                 ref->mean + (size_t)j * d, ref->cov + (size_t)j * d * d,
                 sqrt_ref + (size_t)j * d * d);
-    return sqrt(fmax(mb_toy_ot_cost(k1, k2, m->weight, ref->weight, cost), 0));
+    return sqrt(fmax(mb_stats_ot_cost(k1, k2, m->weight, ref->weight, cost), 0));
 }

@@ -11,14 +11,14 @@ double mb_toy_var_closed_form(const mb_toy_config *cfg, int t)
 {
     if (cfg->kind != MB_TOY_GAUSSIAN || cfg->loop != MB_TOY_FULLY_SYNTHETIC)
         return NAN;
-    const mb_toy_model *o = cfg->original;
+    const mb_stats_model *o = cfg->original;
     double v0 = 0;
     for (int a = 0; a < o->dim; a++)
         v0 += o->cov[a * o->dim + a];
     v0 /= o->dim;
     if (t == 0)
         return v0;
-    double M = (double)cfg->n_samples, c = cfg->estimator == MB_TOY_MLE ? (M - 1) / M : 1.0;
+    double M = (double)cfg->n_samples, c = cfg->estimator == MB_STATS_MLE ? (M - 1) / M : 1.0;
     return v0 * pow(cfg->lambda, t - 1) * pow(c, t);
 }
 

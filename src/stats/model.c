@@ -7,15 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-int mb_toy_model_alloc(mb_toy_model *m, int dim, int n_components)
+int mb_stats_model_alloc(mb_stats_model *m, int dim, int n_components)
 {
     memset(m, 0, sizeof *m);
-    if (dim < 1 || dim > MB_TOY_MAX_DIM || n_components < 1 ||
-        n_components > MB_TOY_MAX_COMPONENTS)
-        return mb_fail(MB_EINTERNAL, "toy model: dim %d / components %d out of range", dim,
+    if (dim < 1 || dim > MB_STATS_MAX_DIM || n_components < 1 ||
+        n_components > MB_STATS_MAX_COMPONENTS)
+        return mb_fail(MB_EINTERNAL, "Gaussian model: dim %d / components %d out of range", dim,
                        n_components);
     size_t k = (size_t)n_components, d = (size_t)dim;
-    double *block = mb_host_alloc(sizeof(double) * (k + k * d + 2 * k * d * d), "toy model");
+    double *block = mb_host_alloc(sizeof(double) * (k + k * d + 2 * k * d * d), "Gaussian model");
     if (!block)
         return MB_ENOMEM;
     m->dim = dim;
@@ -27,45 +27,45 @@ int mb_toy_model_alloc(mb_toy_model *m, int dim, int n_components)
     return MB_OK;
 }
 
-void mb_toy_model_free(mb_toy_model *m)
+void mb_stats_model_free(mb_stats_model *m)
 {
     free(m->weight); /* the one block */
     memset(m, 0, sizeof *m);
 }
 
-void mb_toy_model_copy(mb_toy_model *dst, const mb_toy_model *src)
+void mb_stats_model_copy(mb_stats_model *dst, const mb_stats_model *src)
 {
     size_t k = (size_t)src->n_components, d = (size_t)src->dim;
     memcpy(dst->weight, src->weight, sizeof(double) * (k + k * d + 2 * k * d * d));
 }
 
-int mb_toy_model_prepare(mb_toy_model *m)
+int mb_stats_model_prepare(mb_stats_model *m)
 {
     int d = m->dim;
     for (int k = 0; k < m->n_components; k++) {
         if (m->weight[k] <= 0)
             continue;
-        if (mb_toy_cholesky(d, m->cov + (size_t)k * d * d, m->chol + (size_t)k * d * d) < 0)
+        if (mb_stats_cholesky(d, m->cov + (size_t)k * d * d, m->chol + (size_t)k * d * d) < 0)
             return mb_fail(MB_ENUMERIC,
-                           "toy model: covariance of component %d is not positive "
+                           "Gaussian model: covariance of component %d is not positive "
                            "semi-definite", k);
     }
     return MB_OK;
 }
 
-int mb_toy_original_gaussian(mb_toy_model *m, int dim, double mean, double sigma0,
-                             double rho)
+int mb_stats_original_gaussian(mb_stats_model *m, int dim, double mean, double sigma0,
+                               double rho)
 {
-    MB_TRY(mb_toy_model_alloc(m, dim, 1));
+    MB_TRY(mb_stats_model_alloc(m, dim, 1));
     m->weight[0] = 1;
     for (int i = 0; i < dim; i++) {
         m->mean[i] = mean;
         for (int j = 0; j < dim; j++)
             m->cov[i * dim + j] = sigma0 * sigma0 * (i == j ? 1.0 : rho);
     }
-    int rc = mb_toy_model_prepare(m);
+    int rc = mb_stats_model_prepare(m);
     if (rc != MB_OK) {
-        mb_toy_model_free(m);
+        mb_stats_model_free(m);
         return mb_fail(MB_EINPUT,
                        "toy: --rho %g gives a covariance that is not positive definite in "
                        "dimension %d (expected -1/(dim-1) < rho < 1)", rho, dim);
@@ -73,10 +73,10 @@ int mb_toy_original_gaussian(mb_toy_model *m, int dim, double mean, double sigma
     return MB_OK;
 }
 
-int mb_toy_original_gmm(mb_toy_model *m, int dim, int n_components, const double *weights,
-                        double separation, double sigma0)
+int mb_stats_original_gmm(mb_stats_model *m, int dim, int n_components, const double *weights,
+                          double separation, double sigma0)
 {
-    MB_TRY(mb_toy_model_alloc(m, dim, n_components));
+    MB_TRY(mb_stats_model_alloc(m, dim, n_components));
     double total = 0;
     for (int k = 0; k < n_components; k++)
         total += weights ? weights[k] : 1.0;
@@ -95,7 +95,7 @@ int mb_toy_original_gmm(mb_toy_model *m, int dim, int n_components, const double
         for (int i = 0; i < dim; i++)
             s[i * dim + i] = sigma0 * sigma0;
     }
-    return mb_toy_model_prepare(m);
+    return mb_stats_model_prepare(m);
 }
 
 /* SplitMix64 (Steele et al. 2014): turns (seed, replica) into a well-mixed key. */
@@ -118,11 +118,11 @@ uint64_t mb_toy_replica_key(uint64_t seed, int replica)
  * component is at base + 2^35 + i. */
 #define MB_TOY_UNIFORM_OFFSET (1ull << 35)
 
-void mb_toy_sample(const mb_toy_model *m, double lambda, long n, uint64_t key,
-                   uint64_t counter_base, double *out)
+void mb_stats_sample(const mb_stats_model *m, double lambda, long n, uint64_t key,
+                     uint64_t counter_base, double *out)
 {
     int d = m->dim, K = m->n_components;
-    double scale = sqrt(lambda), z[MB_TOY_MAX_DIM], spare = 0;
+    double scale = sqrt(lambda), z[MB_STATS_MAX_DIM], spare = 0;
     uint64_t flat = 0; /* index of the next normal in the flat stream */
     for (long i = 0; i < n; i++) {
         int k = 0;
@@ -163,13 +163,13 @@ void mb_toy_sample(const mb_toy_model *m, double lambda, long n, uint64_t key,
     }
 }
 
-int mb_toy_fit_gaussian(const double *x, long n, int dim, mb_toy_estimator est,
-                        mb_toy_model *m)
+int mb_stats_fit_gaussian(const double *x, long n, int dim, mb_stats_estimator est,
+                          mb_stats_model *m)
 {
     if (m->n_components != 1 || m->dim != dim)
-        return mb_fail(MB_EINTERNAL, "toy: fit_gaussian needs a one-component model");
+        return mb_fail(MB_EINTERNAL, "Gaussian fit: needs a one-component model");
     if (n < 2)
-        return mb_fail(MB_EINPUT, "toy: a variance needs at least 2 points (got %ld)", n);
+        return mb_fail(MB_EINPUT, "Gaussian fit: a variance needs at least 2 points (got %ld)", n);
     double *mu = m->mean, *s = m->cov;
     for (int j = 0; j < dim; j++)
         mu[j] = 0;
@@ -181,7 +181,7 @@ int mb_toy_fit_gaussian(const double *x, long n, int dim, mb_toy_estimator est,
     /* Two passes (mean, then centred products): no cancellation when the variance
      * has collapsed far below the mean's square. */
     memset(s, 0, sizeof(double) * (size_t)dim * dim);
-    double c[MB_TOY_MAX_DIM];
+    double c[MB_STATS_MAX_DIM];
     for (long i = 0; i < n; i++) {
         for (int j = 0; j < dim; j++)
             c[j] = x[i * dim + j] - mu[j];
@@ -189,21 +189,21 @@ int mb_toy_fit_gaussian(const double *x, long n, int dim, mb_toy_estimator est,
             for (int b = 0; b <= a; b++)
                 s[a * dim + b] += c[a] * c[b];
     }
-    double divisor = est == MB_TOY_MLE ? (double)n : (double)(n - 1);
+    double divisor = est == MB_STATS_MLE ? (double)n : (double)(n - 1);
     for (int a = 0; a < dim; a++)
         for (int b = 0; b <= a; b++) {
             s[a * dim + b] /= divisor;
             s[b * dim + a] = s[a * dim + b];
         }
     m->weight[0] = 1;
-    return mb_toy_model_prepare(m);
+    return mb_stats_model_prepare(m);
 }
 
 /* ---- special functions ---- */
 
 /* Recurrence psi(x) = psi(x + 1) - 1/x up to x >= 10, then the asymptotic series
  * (Abramowitz & Stegun 6.3.18); error < 1e-13 for x > 0. */
-double mb_toy_digamma(double x)
+double mb_stats_digamma(double x)
 {
     double acc = 0;
     while (x < 10) {
@@ -216,7 +216,7 @@ double mb_toy_digamma(double x)
     return acc + log(x) - 0.5 / x - series;
 }
 
-double mb_toy_c4(double m)
+double mb_stats_c4(double m)
 {
     return sqrt(2 / (m - 1)) * exp(lgamma(m / 2) - lgamma((m - 1) / 2));
 }

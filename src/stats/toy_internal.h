@@ -28,7 +28,6 @@ struct mb_toy_writer {
     double ref_mean0, ref_sd0; /* the original's first-coordinate mean and sd */
 };
 
-const char *mb_toy_loop_name(mb_toy_loop loop);
 /* variance, tails, w2, drift, histogram, histogram_pooled .svg; a GMM adds weights,
  * classes and component_variance. */
 int mb_toy_write_plots(const mb_toy_writer *w);

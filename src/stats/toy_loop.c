@@ -26,26 +26,39 @@ void mb_toy_config_defaults(mb_toy_config *cfg, mb_toy_kind kind)
     cfg->generations = kind == MB_TOY_GMM ? 50 : 100;
     cfg->n_samples = kind == MB_TOY_GMM ? 200 : 100;
     cfg->n_real = cfg->n_samples;
-    cfg->estimator = MB_TOY_MLE;
+    cfg->estimator = MB_STATS_MLE;
     cfg->loop = MB_TOY_FULLY_SYNTHETIC;
     cfg->lambda = 1.0;
     cfg->seed = 1;
-    cfg->em_init = MB_TOY_INIT_KMEANSPP;
-    cfg->em_max_iter = 200;
-    cfg->em_tol = 1e-6;
-    cfg->em_reg = 1e-6;
+    const mb_stats_em_config em = mb_stats_em_defaults();
+    cfg->em_init = em.init;
+    cfg->em_max_iter = em.max_iter;
+    cfg->em_tol = em.tol;
+    cfg->em_reg = em.reg;
+}
+
+mb_stats_em_config mb_toy_em_config(const mb_toy_config *cfg, mb_stats_em_init init)
+{
+    mb_stats_em_config em = {init, cfg->em_max_iter, cfg->em_tol, cfg->em_reg, cfg->estimator};
+    return em;
+}
+
+const char *mb_toy_loop_name(mb_toy_loop l)
+{
+    return l == MB_TOY_FRESH_DATA ? "fresh-data" : l == MB_TOY_ACCUMULATE ? "accumulate"
+                                                                           : "fully-synthetic";
 }
 
 int mb_toy_config_check(const mb_toy_config *cfg)
 {
     const char *kind = cfg->kind == MB_TOY_GMM ? "toy gmm" : "toy gaussian";
-    if (cfg->dim < 1 || cfg->dim > MB_TOY_MAX_DIM)
+    if (cfg->dim < 1 || cfg->dim > MB_STATS_MAX_DIM)
         return mb_fail(MB_EINPUT, "%s: --dim %d is out of range (expected 1..%d)", kind,
-                       cfg->dim, MB_TOY_MAX_DIM);
-    if (cfg->n_components < 1 || cfg->n_components > MB_TOY_MAX_COMPONENTS ||
+                       cfg->dim, MB_STATS_MAX_DIM);
+    if (cfg->n_components < 1 || cfg->n_components > MB_STATS_MAX_COMPONENTS ||
         (cfg->kind == MB_TOY_GAUSSIAN && cfg->n_components != 1))
         return mb_fail(MB_EINPUT, "%s: --components %d is out of range (expected 1..%d)",
-                       kind, cfg->n_components, MB_TOY_MAX_COMPONENTS);
+                       kind, cfg->n_components, MB_STATS_MAX_COMPONENTS);
     if (cfg->replicas < 1)
         return mb_fail(MB_EINPUT, "%s: --replicas %d: expected at least 1", kind,
                        cfg->replicas);
@@ -94,17 +107,17 @@ int mb_toy_config_check(const mb_toy_config *cfg)
 /* What every replica compares itself with: the original's mixture moments, its
  * covariance square roots (W2) and Cholesky factors (tails). */
 typedef struct {
-    const mb_toy_model *m;
-    double mean[MB_TOY_MAX_DIM];
-    double cov[MB_TOY_MAX_DIM * MB_TOY_MAX_DIM];
+    const mb_stats_model *m;
+    double mean[MB_STATS_MAX_DIM];
+    double cov[MB_STATS_MAX_DIM * MB_STATS_MAX_DIM];
     double det;
     double *sqrt_cov;                      /* [K][d][d] */
-    double log_w_det[MB_TOY_MAX_COMPONENTS]; /* log w_k - log det(S_k) / 2 */
+    double log_w_det[MB_STATS_MAX_COMPONENTS]; /* log w_k - log det(S_k) / 2 */
 } reference;
 
 /* Mean and covariance of the whole mixture: sum w_k [S_k + (mu_k - mu)(mu_k - mu)^T],
  * centred so that a collapsed variance is not lost to cancellation against mu mu^T. */
-static void mixture_moments(const mb_toy_model *m, double *mean, double *cov)
+static void mixture_moments(const mb_stats_model *m, double *mean, double *cov)
 {
     int d = m->dim;
     memset(mean, 0, sizeof(double) * d);
@@ -127,12 +140,12 @@ static void mixture_moments(const mb_toy_model *m, double *mean, double *cov)
  * the original mixture's posterior favours (its Bayes classifier). */
 static double tail_radius(const reference *ref, const double *x, int *component)
 {
-    const mb_toy_model *o = ref->m;
+    const mb_stats_model *o = ref->m;
     int d = o->dim;
     double best = INFINITY, best_post = -INFINITY;
     for (int k = 0; k < o->n_components; k++) {
         const double *l = o->chol + (size_t)k * d * d, *mu = o->mean + (size_t)k * d;
-        double y[MB_TOY_MAX_DIM], q = 0;
+        double y[MB_STATS_MAX_DIM], q = 0;
         for (int a = 0; a < d; a++) {
             double s = x[a] - mu[a];
             for (int b = 0; b < a; b++)
@@ -150,11 +163,11 @@ static double tail_radius(const reference *ref, const double *x, int *component)
     return sqrt(best);
 }
 
-static void measure(const reference *ref, const mb_toy_model *m, const double *samples,
+static void measure(const reference *ref, const mb_stats_model *m, const double *samples,
                     long n, mb_toy_replica_stats *st)
 {
     int d = m->dim, K = m->n_components;
-    double mean[MB_TOY_MAX_DIM], cov[MB_TOY_MAX_DIM * MB_TOY_MAX_DIM];
+    double mean[MB_STATS_MAX_DIM], cov[MB_STATS_MAX_DIM * MB_STATS_MAX_DIM];
     memset(st, 0, sizeof *st);
     mixture_moments(m, mean, cov);
     double trace = 0;
@@ -165,7 +178,7 @@ static void measure(const reference *ref, const mb_toy_model *m, const double *s
     }
     st->var = trace / d;
     st->log_var = log(st->var);
-    st->det_ratio = mb_toy_det(d, cov) / ref->det;
+    st->det_ratio = mb_stats_det(d, cov) / ref->det;
     st->min_weight = 1;
     for (int k = 0; k < K; k++) {
         double tr = 0;
@@ -175,7 +188,7 @@ static void measure(const reference *ref, const mb_toy_model *m, const double *s
         st->comp_var[k] = m->weight[k] > 0 ? tr / d : 0;
         st->min_weight = fmin(st->min_weight, st->weight[k]);
     }
-    st->w2 = mb_toy_mixture_w2(m, ref->m, ref->sqrt_cov);
+    st->w2 = mb_stats_mixture_w2(m, ref->m, ref->sqrt_cov);
     long beyond2 = 0, beyond3 = 0;
     for (long i = 0; i < n; i++) {
         int k = 0;
@@ -198,7 +211,7 @@ typedef struct {
 } replica_data;
 
 static int fit_next(const mb_toy_config *cfg, int t, int r, const double *synthetic,
-                    replica_data *rd, double *scratch, mb_toy_model *m)
+                    replica_data *rd, double *scratch, mb_stats_model *m)
 {
     int d = cfg->dim;
     long M = cfg->n_samples;
@@ -207,8 +220,8 @@ static int fit_next(const mb_toy_config *cfg, int t, int r, const double *synthe
     long n = M;
     if (cfg->loop == MB_TOY_FRESH_DATA) {
         /* n_r new real points, then S_t */
-        mb_toy_sample(cfg->original, 1.0, cfg->n_real, key,
-                      counter_base(t, PURPOSE_FRESH_REAL), scratch);
+        mb_stats_sample(cfg->original, 1.0, cfg->n_real, key,
+                        counter_base(t, PURPOSE_FRESH_REAL), scratch);
         memcpy(scratch + (size_t)cfg->n_real * d, synthetic, sizeof(double) * (size_t)M * d);
         train = scratch;
         n = cfg->n_real + M;
@@ -220,11 +233,11 @@ static int fit_next(const mb_toy_config *cfg, int t, int r, const double *synthe
         n = rd->n_accumulated;
     }
     if (cfg->kind == MB_TOY_GAUSSIAN)
-        return mb_toy_fit_gaussian(train, n, d, cfg->estimator, m);
-    mb_toy_em_init init = t == 0 ? MB_TOY_INIT_KMEANSPP : cfg->em_init;
-    MB_TRY(mb_toy_fit_gmm(train, n, cfg, init, key, counter_base(t + 1, PURPOSE_EM_INIT), m,
-                          NULL));
-    mb_toy_match_components(m, cfg->original);
+        return mb_stats_fit_gaussian(train, n, d, cfg->estimator, m);
+    const mb_stats_em_config em =
+        mb_toy_em_config(cfg, t == 0 ? MB_STATS_INIT_KMEANSPP : cfg->em_init);
+    MB_TRY(mb_stats_fit_gmm(train, n, &em, key, counter_base(t + 1, PURPOSE_EM_INIT), m, NULL));
+    mb_stats_match_components(m, cfg->original);
     return MB_OK;
 }
 
@@ -253,11 +266,11 @@ int mb_toy_run(const mb_toy_config *cfg, mb_toy_observer observe, void *user)
 
     reference ref = {.m = cfg->original};
     mixture_moments(cfg->original, ref.mean, ref.cov);
-    ref.det = mb_toy_det(d, ref.cov);
+    ref.det = mb_stats_det(d, ref.cov);
     for (int k = 0; k < K; k++)
         ref.log_w_det[k] = log(cfg->original->weight[k]) -
-                           0.5 * log(mb_toy_det(d, cfg->original->cov + k * dd));
-    mb_toy_model *models = mb_host_alloc(sizeof(mb_toy_model) * (size_t)R, "toy models");
+                           0.5 * log(mb_stats_det(d, cfg->original->cov + k * dd));
+    mb_stats_model *models = mb_host_alloc(sizeof(mb_stats_model) * (size_t)R, "toy models");
     mb_toy_replica_stats *stats =
         mb_host_alloc(sizeof(mb_toy_replica_stats) * (size_t)R, "toy statistics");
     replica_data *rdata = mb_host_alloc(sizeof(replica_data) * (size_t)R, "toy replicas");
@@ -269,14 +282,14 @@ int mb_toy_run(const mb_toy_config *cfg, mb_toy_observer observe, void *user)
     int rc = models && stats && rdata && samples && scratch && ref.sqrt_cov ? MB_OK
                                                                             : MB_ENOMEM;
     for (int k = 0; k < K && rc == MB_OK; k++)
-        rc = mb_toy_sqrtm(d, cfg->original->cov + k * dd, ref.sqrt_cov + k * dd);
+        rc = mb_stats_sqrtm(d, cfg->original->cov + k * dd, ref.sqrt_cov + k * dd);
     if (rc == MB_OK && !(ref.det > 0))
         rc = mb_fail(MB_EINPUT, "toy: the original distribution's covariance is singular "
                      "(expected --sigma0 > 0 and -1/(dim-1) < --rho < 1)");
     for (int r = 0; r < R && rc == MB_OK; r++) {
-        rc = mb_toy_model_alloc(&models[r], d, K);
+        rc = mb_stats_model_alloc(&models[r], d, K);
         if (rc == MB_OK)
-            mb_toy_model_copy(&models[r], cfg->original);
+            mb_stats_model_copy(&models[r], cfg->original);
         if (rc == MB_OK && cfg->loop == MB_TOY_ACCUMULATE) {
             rdata[r].accumulated = mb_host_alloc(sizeof(double) * (size_t)(G + 1) * M * d,
                                                  "toy accumulated train set");
@@ -292,8 +305,8 @@ int mb_toy_run(const mb_toy_config *cfg, mb_toy_observer observe, void *user)
             double *s = samples + (size_t)r * M * d;
             uint64_t key = mb_toy_replica_key(cfg->seed, r);
             /* S_0 is real data: never biased. */
-            mb_toy_sample(&models[r], t == 0 ? 1.0 : cfg->lambda, M, key,
-                          counter_base(t, PURPOSE_SYNTHETIC), s);
+            mb_stats_sample(&models[r], t == 0 ? 1.0 : cfg->lambda, M, key,
+                            counter_base(t, PURPOSE_SYNTHETIC), s);
             measure(&ref, &models[r], s, M, &stats[r]);
         }
         if (observe) {
@@ -320,7 +333,7 @@ int mb_toy_run(const mb_toy_config *cfg, mb_toy_observer observe, void *user)
 
     for (int r = 0; models && r < R; r++) {
         if (models[r].weight)
-            mb_toy_model_free(&models[r]);
+            mb_stats_model_free(&models[r]);
         if (rdata)
             free(rdata[r].accumulated);
     }

@@ -91,12 +91,6 @@ static void json_array(FILE *f, const double *v, int n)
     fputc(']', f);
 }
 
-const char *mb_toy_loop_name(mb_toy_loop l)
-{
-    return l == MB_TOY_FRESH_DATA ? "fresh-data" : l == MB_TOY_ACCUMULATE ? "accumulate"
-                                                                           : "fully-synthetic";
-}
-
 #ifndef MADBENCH_GIT_REVISION
 #define MADBENCH_GIT_REVISION "unknown"
 #endif
@@ -133,7 +127,7 @@ static int write_manifest(const mb_toy_writer *w, int finished)
 static int write_config(const mb_toy_writer *w)
 {
     const mb_toy_config *c = w->cfg;
-    const mb_toy_model *o = c->original;
+    const mb_stats_model *o = c->original;
     int d = o->dim, K = o->n_components;
     FILE *f = open_in(w, "config.json", "w");
     if (!f)
@@ -144,12 +138,12 @@ static int write_config(const mb_toy_writer *w)
                "  \"lambda\": %.10g,\n  \"seed\": %llu,\n",
             c->kind == MB_TOY_GMM ? "gmm" : "gaussian", d, K, c->replicas, c->generations,
             c->n_samples, c->loop == MB_TOY_FRESH_DATA ? c->n_real : 0,
-            c->estimator == MB_TOY_MLE ? "mle" : "unbiased", mb_toy_loop_name(c->loop), c->lambda,
+            c->estimator == MB_STATS_MLE ? "mle" : "unbiased", mb_toy_loop_name(c->loop), c->lambda,
             (unsigned long long)c->seed);
     if (c->kind == MB_TOY_GMM)
         fprintf(f, "  \"em\": {\"init\": \"%s\", \"max_iter\": %d, \"tol\": %.6g, "
                    "\"reg\": %.6g, \"dead_below_points\": %d},\n",
-                c->em_init == MB_TOY_INIT_WARM ? "warm" : "kmeans++", c->em_max_iter,
+                c->em_init == MB_STATS_INIT_WARM ? "warm" : "kmeans++", c->em_max_iter,
                 c->em_tol, c->em_reg, d + 1);
     fputs("  \"original\": {\"weights\": ", f);
     json_array(f, o->weight, K);
@@ -220,8 +214,8 @@ int mb_toy_writer_open(mb_toy_writer **out, const char *dir, const mb_toy_config
     for (int i = 0; i < MB_TOY_MAX_HISTS; i++)
         if (w->n_hists == 0 || wanted[i] != w->hist_gen[w->n_hists - 1])
             w->hist_gen[w->n_hists++] = wanted[i];
-    double mean[MB_TOY_MAX_DIM], var0 = 0;
-    const mb_toy_model *o = cfg->original;
+    double mean[MB_STATS_MAX_DIM], var0 = 0;
+    const mb_stats_model *o = cfg->original;
     int d = o->dim;
     memset(mean, 0, sizeof mean);
     for (int k = 0; k < o->n_components; k++) {
@@ -284,7 +278,7 @@ int mb_toy_writer_observe(void *writer, const mb_toy_generation *g)
         long M = g->n_samples, total = (long)g->replicas * M;
         const double width = (MB_TOY_HIST_HI - MB_TOY_HIST_LO) / MB_TOY_HIST_BINS;
         for (int r = 0; r < g->replicas; r++) {
-            const mb_toy_model *m = &g->models[r];
+            const mb_stats_model *m = &g->models[r];
             double own_mean0 = 0;
             for (int k = 0; k < K; k++)
                 own_mean0 += m->weight[k] > 0 ? m->weight[k] * m->mean[(size_t)k * d] : 0;

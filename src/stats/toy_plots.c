@@ -25,7 +25,7 @@ static int metric_plot(const mb_toy_writer *w, const char *file, const mb_svg_pl
 {
     int n = w->n_rows;
     double *v = malloc(sizeof(double) * (size_t)n * (n_lines + 1));
-    mb_svg_series series[2 * MB_TOY_MAX_COMPONENTS + 2];
+    mb_svg_series series[2 * MB_STATS_MAX_COMPONENTS + 2];
     if (!v || n_lines > (int)MB_ARRAY_LEN(series)) {
         free(v);
         return mb_fail(MB_ENOMEM, "toy: out of memory for plot %s", file);
@@ -55,7 +55,7 @@ static int write_histogram(const mb_toy_writer *w, int centred, const char *name
                            const char *subtitle)
 {
     const mb_toy_config *c = w->cfg;
-    const mb_toy_model *o = c->original;
+    const mb_stats_model *o = c->original;
     int d = o->dim, K = o->n_components, ns = 0, np = 2 * MB_TOY_HIST_BINS + 2;
     double edges[MB_TOY_HIST_BINS + 1], x[MB_TOY_MAX_HISTS + 1][2 * MB_TOY_HIST_BINS + 2],
         y[MB_TOY_MAX_HISTS + 1][2 * MB_TOY_HIST_BINS + 2];
@@ -100,11 +100,11 @@ static int write_histogram(const mb_toy_writer *w, int centred, const char *name
  * variances, per original component. */
 static int write_component_plots(const mb_toy_writer *w, const char *subtitle)
 {
-    const mb_toy_model *o = w->cfg->original;
+    const mb_stats_model *o = w->cfg->original;
     int K = o->n_components;
-    char label[MB_TOY_MAX_COMPONENTS][48];
-    line_spec weights[MB_TOY_MAX_COMPONENTS + 1], classes[MB_TOY_MAX_COMPONENTS + 2],
-        vars[MB_TOY_MAX_COMPONENTS];
+    char label[MB_STATS_MAX_COMPONENTS][48];
+    line_spec weights[MB_STATS_MAX_COMPONENTS + 1], classes[MB_STATS_MAX_COMPONENTS + 2],
+        vars[MB_STATS_MAX_COMPONENTS];
     for (int k = 0; k < K; k++) {
         snprintf(label[k], sizeof label[k], "component %d (w_0 = %.3g)", k, o->weight[k]);
         weights[k] = (line_spec){label[k], ROW_K(weight_mean, k), NULL, 0, 0};
@@ -132,7 +132,7 @@ int mb_toy_write_plots(const mb_toy_writer *w)
     char subtitle[256];
     snprintf(subtitle, sizeof subtitle, "%s, %s loop, M=%ld, %s, lambda=%g, R=%d",
              c->kind == MB_TOY_GMM ? "GMM" : "Gaussian", mb_toy_loop_name(c->loop), c->n_samples,
-             c->estimator == MB_TOY_MLE ? "MLE" : "unbiased", c->lambda, c->replicas);
+             c->estimator == MB_STATS_MLE ? "MLE" : "unbiased", c->lambda, c->replicas);
 
     const line_spec variance[] = {
         {"mean", ROW(var_mean), NULL, 0, 2.2},

@@ -93,8 +93,8 @@ static series run(mb_toy_config *cfg)
     return s;
 }
 
-static void base_config(mb_toy_config *cfg, const mb_toy_model *orig, long M, int R, int G,
-                        mb_toy_estimator est)
+static void base_config(mb_toy_config *cfg, const mb_stats_model *orig, long M, int R, int G,
+                        mb_stats_estimator est)
 {
     mb_toy_config_defaults(cfg, MB_TOY_GAUSSIAN);
     cfg->original = orig;
@@ -109,11 +109,11 @@ static void base_config(mb_toy_config *cfg, const mb_toy_model *orig, long M, in
 
 /* MLE: E[sigma_t^2] = (1 - 1/M)^t sigma_0^2; drift E|mu_t - mu_0|^2 =
  * sigma_0^2 (1 - (1 - 1/M)^t). */
-static void test_mle(const mb_toy_model *orig, double var0)
+static void test_mle(const mb_stats_model *orig, double var0)
 {
     mb_toy_config cfg;
     const long M = 20;
-    base_config(&cfg, orig, M, 10000, 30, MB_TOY_MLE);
+    base_config(&cfg, orig, M, 10000, 30, MB_STATS_MLE);
     cfg.seed = 11;
     series s = run(&cfg);
     const int ts[] = {1, 2, 5, 10, 20, 30};
@@ -144,17 +144,17 @@ static void test_mle(const mb_toy_model *orig, double var0)
  * (1 + 2/(M-1))^t), E[sigma_t] = sigma_0 c4(M)^t, E[log sigma_t^2] = log sigma_0^2 +
  * t [digamma((M-1)/2) + ln(2/(M-1))], E|mu_t - mu_0|^2 = t sigma_0^2 / M; and
  * sigma_t^2 -> 0 almost surely (the median collapses). */
-static void test_unbiased(const mb_toy_model *orig, double var0)
+static void test_unbiased(const mb_stats_model *orig, double var0)
 {
     mb_toy_config cfg;
     const long M = 20;
-    base_config(&cfg, orig, M, 10000, 50, MB_TOY_UNBIASED);
+    base_config(&cfg, orig, M, 10000, 50, MB_STATS_UNBIASED);
     cfg.seed = 12;
     series s = run(&cfg);
     for (int t = 1; t <= 5; t++)
         check_mean(&s, F_VAR, t, var0, "unbiased E[sigma_t^2]");
-    double c4 = mb_toy_c4((double)M);
-    double log_step = mb_toy_digamma((M - 1) / 2.0) + log(2.0 / (M - 1));
+    double c4 = mb_stats_c4((double)M);
+    double log_step = mb_stats_digamma((M - 1) / 2.0) + log(2.0 / (M - 1));
     const int ts[] = {1, 5, 10, 25, 50};
     for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++) {
         int t = ts[i];
@@ -172,10 +172,10 @@ static void test_unbiased(const mb_toy_model *orig, double var0)
 
 /* Sampling bias: unbiased estimator, S_t ~ N(mu_t, lambda sigma_t^2) for t >= 1
  * (S_0 is real), so E[sigma_t^2] = lambda^(t-1) sigma_0^2. */
-static void test_lambda(const mb_toy_model *orig, double var0)
+static void test_lambda(const mb_stats_model *orig, double var0)
 {
     mb_toy_config cfg;
-    base_config(&cfg, orig, 20, 10000, 5, MB_TOY_UNBIASED);
+    base_config(&cfg, orig, 20, 10000, 5, MB_STATS_UNBIASED);
     cfg.lambda = 0.8;
     cfg.seed = 13;
     series s = run(&cfg);
@@ -192,19 +192,19 @@ static void test_lambda(const mb_toy_model *orig, double var0)
  * where theta_1 is random: E[s_2^2] = (n_r + n_s lambda) sigma^2 / n +
  * n_r n_s sigma^2 / (n^2 (n-1)), since E[s_1^2] = sigma^2 and E(mu - m_1)^2 =
  * sigma^2 / n (theta_1 is fitted to n real points). */
-static void test_fresh(const mb_toy_model *orig, double var0)
+static void test_fresh(const mb_stats_model *orig, double var0)
 {
     const long nr = 20, ns = 20, n = nr + ns;
     const int R = 20000;
-    mb_toy_model synth, fit;
-    CHECK(mb_toy_original_gaussian(&synth, 1, 3.0, 0.5, 0) == MB_OK, "model");
-    CHECK(mb_toy_model_alloc(&fit, 1, 1) == MB_OK, "model");
+    mb_stats_model synth, fit;
+    CHECK(mb_stats_original_gaussian(&synth, 1, 3.0, 0.5, 0) == MB_OK, "model");
+    CHECK(mb_stats_model_alloc(&fit, 1, 1) == MB_OK, "model");
     double *x = malloc(sizeof(double) * n), *s2 = malloc(sizeof(double) * R);
     for (int r = 0; r < R; r++) {
         uint64_t key = mb_toy_replica_key(99, r);
-        mb_toy_sample(orig, 1.0, nr, key, 0, x);
-        mb_toy_sample(&synth, 1.0, ns, key, 1ull << 36, x + nr);
-        mb_toy_fit_gaussian(x, n, 1, MB_TOY_UNBIASED, &fit);
+        mb_stats_sample(orig, 1.0, nr, key, 0, x);
+        mb_stats_sample(&synth, 1.0, ns, key, 1ull << 36, x + nr);
+        mb_stats_fit_gaussian(x, n, 1, MB_STATS_UNBIASED, &fit);
         s2[r] = fit.cov[0];
     }
     double dmu = orig->mean[0] - synth.mean[0];
@@ -218,11 +218,11 @@ static void test_fresh(const mb_toy_model *orig, double var0)
           "(%.5f vs %.5f)", m, without_cross);
     free(x);
     free(s2);
-    mb_toy_model_free(&synth);
-    mb_toy_model_free(&fit);
+    mb_stats_model_free(&synth);
+    mb_stats_model_free(&fit);
 
     mb_toy_config cfg;
-    base_config(&cfg, orig, ns, R, 2, MB_TOY_UNBIASED);
+    base_config(&cfg, orig, ns, R, 2, MB_STATS_UNBIASED);
     cfg.loop = MB_TOY_FRESH_DATA;
     cfg.n_real = nr;
     cfg.lambda = 0.5;
@@ -236,10 +236,10 @@ static void test_fresh(const mb_toy_model *orig, double var0)
 
 /* Fresh data and accumulation keep the variance bounded where the fully synthetic
  * loop collapses (MLE, M = 10: E[log sigma^2] falls by 0.22 per generation). */
-static void test_fresh_bounded(const mb_toy_model *orig, double var0)
+static void test_fresh_bounded(const mb_stats_model *orig, double var0)
 {
     mb_toy_config cfg;
-    base_config(&cfg, orig, 10, 500, 200, MB_TOY_MLE);
+    base_config(&cfg, orig, 10, 500, 200, MB_STATS_MLE);
     cfg.seed = 15;
     series full = run(&cfg);
     cfg.loop = MB_TOY_FRESH_DATA;
@@ -252,7 +252,7 @@ static void test_fresh_bounded(const mb_toy_model *orig, double var0)
           med_full);
     /* deep collapse (sigma^2 ~ 1e-19 sigma_0^2) is still measured exactly: MLE
      * E[log sigma_t^2] = log sigma_0^2 + t [digamma((M-1)/2) + ln(2/M)] */
-    double log_step = mb_toy_digamma(4.5) + log(2.0 / 10);
+    double log_step = mb_stats_digamma(4.5) + log(2.0 / 10);
     check_mean(&full, F_LOGVAR, 200, log(var0) + 200 * log_step, "MLE E[log sigma_200^2]");
     /* stationary point of v = (1 - 1/n)((n_r + n_s v)/n + ...): about 0.9 sigma_0^2 */
     CHECK(med_fresh > 0.5 * var0 && med_fresh < 1.5 * var0 && m - 4 * se > 0.5 * var0,
@@ -280,10 +280,10 @@ static void test_fresh_bounded(const mb_toy_model *orig, double var0)
  * replica has none. The mean over replicas does not fall: the marginal variance of
  * x_t across replicas is E(mu_t - mu_0)^2 + E sigma_t^2 = sigma_0^2 exactly (MLE), so
  * the replicas whose mean drifted far out carry all the tail mass. */
-static void test_tails_vanish(const mb_toy_model *orig)
+static void test_tails_vanish(const mb_stats_model *orig)
 {
     mb_toy_config cfg;
-    base_config(&cfg, orig, 100, 300, 300, MB_TOY_MLE);
+    base_config(&cfg, orig, 100, 300, 300, MB_STATS_MLE);
     cfg.seed = 16;
     series s = run(&cfg);
     double med0 = median(at(&s, F_TAIL2, 0), cfg.replicas);
@@ -307,10 +307,10 @@ static void test_tails_vanish(const mb_toy_model *orig)
 }
 
 /* Results depend on (seed, replica) only, never on the thread count. */
-static void test_threads(const mb_toy_model *orig)
+static void test_threads(const mb_stats_model *orig)
 {
     mb_toy_config cfg;
-    base_config(&cfg, orig, 15, 37, 12, MB_TOY_MLE);
+    base_config(&cfg, orig, 15, 37, 12, MB_STATS_MLE);
     cfg.loop = MB_TOY_ACCUMULATE;
     cfg.threads = 1;
     series a = run(&cfg);
@@ -329,8 +329,8 @@ static void test_threads(const mb_toy_model *orig)
 int main(void)
 {
     const double sigma0 = 1.7;
-    mb_toy_model orig;
-    CHECK(mb_toy_original_gaussian(&orig, 1, 0.4, sigma0, 0) == MB_OK, "original");
+    mb_stats_model orig;
+    CHECK(mb_stats_original_gaussian(&orig, 1, 0.4, sigma0, 0) == MB_OK, "original");
     test_mle(&orig, sigma0 * sigma0);
     test_unbiased(&orig, sigma0 * sigma0);
     test_lambda(&orig, sigma0 * sigma0);
@@ -338,6 +338,6 @@ int main(void)
     test_fresh(&orig, sigma0 * sigma0);
     test_fresh_bounded(&orig, sigma0 * sigma0);
     test_threads(&orig);
-    mb_toy_model_free(&orig);
+    mb_stats_model_free(&orig);
     return mb_test_finish("test_stats_toy_gaussian");
 }

@@ -15,25 +15,26 @@
 static void test_em_recovers(void)
 {
     const double weights[3] = {0.5, 0.3, 0.2};
-    mb_toy_model truth, fit;
-    CHECK(mb_toy_original_gmm(&truth, 2, 3, weights, 6.0, 1.0) == MB_OK, "gmm");
+    mb_stats_model truth, fit;
+    CHECK(mb_stats_original_gmm(&truth, 2, 3, weights, 6.0, 1.0) == MB_OK, "gmm");
     /* anisotropic, correlated covariances */
     const double covs[3][4] = {{1.0, 0.3, 0.3, 0.5}, {0.4, -0.2, -0.2, 1.5}, {2.0, 0, 0, 0.3}};
     memcpy(truth.cov, covs, sizeof covs);
-    CHECK(mb_toy_model_prepare(&truth) == MB_OK, "prepare");
+    CHECK(mb_stats_model_prepare(&truth) == MB_OK, "prepare");
     const long n = 20000;
     double *x = malloc(sizeof(double) * n * 2);
-    mb_toy_sample(&truth, 1.0, n, mb_toy_replica_key(5, 0), 0, x);
+    mb_stats_sample(&truth, 1.0, n, mb_toy_replica_key(5, 0), 0, x);
     mb_toy_config cfg;
     mb_toy_config_defaults(&cfg, MB_TOY_GMM);
     cfg.em_tol = 1e-10;
     cfg.em_reg = 0;
-    CHECK(mb_toy_model_alloc(&fit, 2, 3) == MB_OK, "alloc");
+    CHECK(mb_stats_model_alloc(&fit, 2, 3) == MB_OK, "alloc");
     int iters = 0;
-    CHECK(mb_toy_fit_gmm(x, n, &cfg, MB_TOY_INIT_KMEANSPP, 77, 0, &fit, &iters) == MB_OK,
+    const mb_stats_em_config em = mb_toy_em_config(&cfg, MB_STATS_INIT_KMEANSPP);
+    CHECK(mb_stats_fit_gmm(x, n, &em, 77, 0, &fit, &iters) == MB_OK,
           "EM: %s", mb_last_error());
     CHECK(iters > 1 && iters < cfg.em_max_iter, "EM converged in %d iterations", iters);
-    mb_toy_match_components(&fit, &truth);
+    mb_stats_match_components(&fit, &truth);
     for (int k = 0; k < 3; k++) {
         double w = truth.weight[k], se_w = sqrt(w * (1 - w) / n), nk = n * w;
         CHECK(fabs(fit.weight[k] - w) <= 4 * se_w, "weight %d: %.4f vs %.4f +- %.4f", k,
@@ -53,34 +54,35 @@ static void test_em_recovers(void)
         }
     }
     free(x);
-    mb_toy_model_free(&truth);
-    mb_toy_model_free(&fit);
+    mb_stats_model_free(&truth);
+    mb_stats_model_free(&fit);
 }
 
 /* K = 1: EM is the closed-form fit, for both estimators. */
 static void test_em_one_component(void)
 {
-    mb_toy_model g, a, b;
-    CHECK(mb_toy_original_gaussian(&g, 2, 1.0, 2.0, 0.4) == MB_OK, "gaussian");
+    mb_stats_model g, a, b;
+    CHECK(mb_stats_original_gaussian(&g, 2, 1.0, 2.0, 0.4) == MB_OK, "gaussian");
     double x[2 * 50];
-    mb_toy_sample(&g, 1.0, 50, 3, 0, x);
+    mb_stats_sample(&g, 1.0, 50, 3, 0, x);
     mb_toy_config cfg;
     mb_toy_config_defaults(&cfg, MB_TOY_GMM);
     cfg.em_reg = 0;
-    mb_toy_model_alloc(&a, 2, 1);
-    mb_toy_model_alloc(&b, 2, 1);
+    mb_stats_model_alloc(&a, 2, 1);
+    mb_stats_model_alloc(&b, 2, 1);
     for (int e = 0; e < 2; e++) {
-        cfg.estimator = e ? MB_TOY_UNBIASED : MB_TOY_MLE;
-        mb_toy_fit_gaussian(x, 50, 2, cfg.estimator, &a);
-        CHECK(mb_toy_fit_gmm(x, 50, &cfg, MB_TOY_INIT_KMEANSPP, 1, 0, &b, NULL) == MB_OK, "EM");
+        cfg.estimator = e ? MB_STATS_UNBIASED : MB_STATS_MLE;
+        mb_stats_fit_gaussian(x, 50, 2, cfg.estimator, &a);
+        const mb_stats_em_config em = mb_toy_em_config(&cfg, MB_STATS_INIT_KMEANSPP);
+        CHECK(mb_stats_fit_gmm(x, 50, &em, 1, 0, &b, NULL) == MB_OK, "EM");
         for (int i = 0; i < 4; i++)
             CHECK_CLOSE(b.cov[i], a.cov[i], 1e-12, 1e-10, e ? "unbiased cov" : "MLE cov");
         for (int i = 0; i < 2; i++)
             CHECK_CLOSE(b.mean[i], a.mean[i], 1e-12, 1e-12, "mean");
     }
-    mb_toy_model_free(&g);
-    mb_toy_model_free(&a);
-    mb_toy_model_free(&b);
+    mb_stats_model_free(&g);
+    mb_stats_model_free(&a);
+    mb_stats_model_free(&b);
 }
 
 typedef struct {
@@ -137,7 +139,7 @@ static double lost_share(const series *s, int t)
     return (double)lost / s->replicas;
 }
 
-static void base_config(mb_toy_config *cfg, const mb_toy_model *orig)
+static void base_config(mb_toy_config *cfg, const mb_stats_model *orig)
 {
     mb_toy_config_defaults(cfg, MB_TOY_GMM);
     cfg->original = orig;
@@ -152,7 +154,7 @@ static void base_config(mb_toy_config *cfg, const mb_toy_model *orig)
  * component's data disappear (a Wright-Fisher allele at 10% in 100 draws is lost
  * with probability 0.9, after ~25 generations on average when it is), and the
  * total variance shrinks. */
-static void test_loop(const mb_toy_model *orig)
+static void test_loop(const mb_stats_model *orig)
 {
     mb_toy_config cfg;
     base_config(&cfg, orig);
@@ -177,7 +179,7 @@ static void test_loop(const mb_toy_model *orig)
 
     /* warm start: a component that falls under dim + 1 points dies, so the smallest
      * fitted weight itself goes to 0 */
-    cfg.em_init = MB_TOY_INIT_WARM;
+    cfg.em_init = MB_STATS_INIT_WARM;
     series warm = run(&cfg);
     mean_se(warm.min_w + R, R, &m1, &se1);
     mean_se(warm.min_w + (size_t)G * R, R, &mg, &seg);
@@ -200,7 +202,7 @@ static void test_loop(const mb_toy_model *orig)
 }
 
 /* Same numbers with 1 and 2 threads, warm and k-means++ initialisation, accumulate. */
-static void test_threads(const mb_toy_model *orig)
+static void test_threads(const mb_stats_model *orig)
 {
     mb_toy_config cfg;
     mb_toy_config_defaults(&cfg, MB_TOY_GMM);
@@ -209,7 +211,7 @@ static void test_threads(const mb_toy_model *orig)
     cfg.generations = 6;
     cfg.n_samples = 60;
     for (int variant = 0; variant < 2; variant++) {
-        cfg.em_init = variant ? MB_TOY_INIT_KMEANSPP : MB_TOY_INIT_WARM;
+        cfg.em_init = variant ? MB_STATS_INIT_KMEANSPP : MB_STATS_INIT_WARM;
         cfg.loop = variant ? MB_TOY_ACCUMULATE : MB_TOY_FULLY_SYNTHETIC;
         cfg.threads = 1;
         series a = run(&cfg);
@@ -229,10 +231,10 @@ int main(void)
     test_em_recovers();
     test_em_one_component();
     const double weights[3] = {0.45, 0.45, 0.1};
-    mb_toy_model orig;
-    CHECK(mb_toy_original_gmm(&orig, 2, 3, weights, 6.0, 1.0) == MB_OK, "gmm");
+    mb_stats_model orig;
+    CHECK(mb_stats_original_gmm(&orig, 2, 3, weights, 6.0, 1.0) == MB_OK, "gmm");
     test_loop(&orig);
     test_threads(&orig);
-    mb_toy_model_free(&orig);
+    mb_stats_model_free(&orig);
     return mb_test_finish("test_stats_toy_gmm");
 }

@@ -56,15 +56,15 @@ static void mean_se(const double *v, int n, int stride, double *mean, double *se
     *se = sqrt(ss / (n - 1) / n);
 }
 
-static double det_factor(long M, mb_toy_estimator est)
+static double det_factor(long M, mb_stats_estimator est)
 {
     double f = 1;
     for (int i = 1; i <= D; i++)
-        f *= (double)(M - i) / (double)(est == MB_TOY_MLE ? M : M - 1);
+        f *= (double)(M - i) / (double)(est == MB_STATS_MLE ? M : M - 1);
     return f;
 }
 
-static void configure(mb_toy_config *cfg, const mb_toy_model *orig, mb_toy_estimator est,
+static void configure(mb_toy_config *cfg, const mb_stats_model *orig, mb_stats_estimator est,
                       double lambda, uint64_t seed)
 {
     mb_toy_config_defaults(cfg, MB_TOY_GAUSSIAN);
@@ -79,10 +79,10 @@ static void configure(mb_toy_config *cfg, const mb_toy_model *orig, mb_toy_estim
     cfg->threads = 1; /* results do not depend on it (test_stats_toy_gaussian checks) */
 }
 
-static void test_bias_and_det(const mb_toy_model *orig)
+static void test_bias_and_det(const mb_stats_model *orig)
 {
     mb_toy_config cfg;
-    configure(&cfg, orig, MB_TOY_UNBIASED, 0.8, 21);
+    configure(&cfg, orig, MB_STATS_UNBIASED, 0.8, 21);
     series s = run(&cfg);
     int R = cfg.replicas;
     for (int t = 1; t <= cfg.generations; t++) {
@@ -108,20 +108,20 @@ static void test_bias_and_det(const mb_toy_model *orig)
     free(s.det);
 }
 
-static void test_det_mle(const mb_toy_model *orig)
+static void test_det_mle(const mb_stats_model *orig)
 {
     mb_toy_config cfg;
-    configure(&cfg, orig, MB_TOY_MLE, 1.0, 22);
+    configure(&cfg, orig, MB_STATS_MLE, 1.0, 22);
     series s = run(&cfg);
     int R = cfg.replicas;
     double m = 0, se = 0;
     for (int t = 1; t <= cfg.generations; t++) {
-        double want = pow(det_factor(cfg.n_samples, MB_TOY_MLE), t);
+        double want = pow(det_factor(cfg.n_samples, MB_STATS_MLE), t);
         mean_se(s.det + (size_t)t * R, R, 1, &m, &se);
         CHECK(fabs(m - want) <= 4 * se, "MLE: E[det Sigma_%d]/det Sigma_0 = %.5f +- %.2g, "
               "closed form %.5f", t, m, 4 * se, want);
     }
-    double wrong = pow(det_factor(cfg.n_samples, MB_TOY_UNBIASED), 5);
+    double wrong = pow(det_factor(cfg.n_samples, MB_STATS_UNBIASED), 5);
     CHECK(fabs(m - wrong) > 4 * se, "MLE det at t=5 (%.5f) does not reject the unbiased "
           "closed form %.5f", m, wrong);
     free(s.cov);
@@ -130,15 +130,15 @@ static void test_det_mle(const mb_toy_model *orig)
 
 int main(void)
 {
-    mb_toy_model orig;
+    mb_stats_model orig;
     /* sigma0 = 1.5, correlation 0.5: a full covariance, so off-diagonals are checked */
-    CHECK(mb_toy_original_gaussian(&orig, D, 0.0, 1.5, 0.5) == MB_OK, "original");
+    CHECK(mb_stats_original_gaussian(&orig, D, 0.0, 1.5, 0.5) == MB_OK, "original");
     test_bias_and_det(&orig);
     test_det_mle(&orig);
-    mb_toy_model_free(&orig);
+    mb_stats_model_free(&orig);
     /* rho outside (-1/(d-1), 1) is rejected with a message naming the option */
-    mb_toy_model bad;
-    int rc = mb_toy_original_gaussian(&bad, D, 0.0, 1.0, -0.6);
+    mb_stats_model bad;
+    int rc = mb_stats_original_gaussian(&bad, D, 0.0, 1.0, -0.6);
     CHECK(rc == MB_EINPUT && strstr(mb_last_error(), "--rho"), "rho -0.6 in 3-D: rc %d, %s",
           rc, mb_last_error());
     return mb_test_finish("test_stats_toy_multivariate");
