@@ -6,38 +6,9 @@
 #define MB_REPORT_H
 
 #include "mb_common.h"
+#include "mb_json.h"
 
 #include <stddef.h>
-
-/* ---- a small, strict JSON reader (RFC 8259) for what madbench writes ---- */
-typedef enum {
-    MB_JSON_NULL = 0,
-    MB_JSON_BOOL,
-    MB_JSON_NUMBER,
-    MB_JSON_STRING,
-    MB_JSON_ARRAY,
-    MB_JSON_OBJECT
-} mb_json_type;
-
-typedef struct mb_json {
-    mb_json_type type;
-    double number;          /* NUMBER; BOOL: 0 or 1 */
-    char *string;           /* STRING (UTF-8, NUL-terminated) */
-    int n;                  /* ARRAY / OBJECT: number of items */
-    struct mb_json *items;  /* [n] */
-    char **keys;            /* OBJECT: [n] */
-} mb_json;
-
-/* Parses exactly one JSON value from text[0..len) (whitespace around it only).
- * On failure returns MB_EINPUT with a message naming `where` and the line:column. */
-int mb_json_parse(const char *text, size_t len, const char *where, mb_json *out);
-void mb_json_free(mb_json *v);
-/* The member `key` of an object (the last one when repeated), or NULL. */
-const mb_json *mb_json_get(const mb_json *obj, const char *key);
-/* The number at `key`; NaN when absent, null or not a number. */
-double mb_json_number(const mb_json *obj, const char *key);
-/* The string at `key`, or NULL. */
-const char *mb_json_string(const mb_json *obj, const char *key);
 
 /* ---- one run folder, as the report reads it ---- */
 #define MB_REPORT_MAX_ROWS 1024
@@ -46,8 +17,8 @@ typedef struct {
     char dir[1024];
     char name[256];        /* the folder's last path component */
     int n_rows;            /* generations 0..n_rows-1 (row g is generation g) */
-    mb_json rows[MB_REPORT_MAX_ROWS]; /* OBJECT, or NULL type where a generation is missing */
-    mb_json manifest;      /* OBJECT, or NULL type when manifest.json is absent */
+    json_t *rows[MB_REPORT_MAX_ROWS]; /* objects; NULL where a generation is missing */
+    json_t *manifest;      /* an object, or NULL when manifest.json is absent */
     char *config;          /* config.ini's text, or NULL */
 } mb_report_run;
 

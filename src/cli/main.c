@@ -1,6 +1,7 @@
 /* cli/main.c — the madbench command: dispatches to a subcommand, prints the one
  * error line and exits with the status code. */
 #include "mb_cli.h"
+#include "mb_provenance.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -37,7 +38,7 @@ int main(int argc, char **argv)
         return argc < 2 ? MB_EINPUT : MB_OK;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("madbench %s\n", MADBENCH_VERSION);
+        printf("madbench %s (git %s)\n", MADBENCH_VERSION, mb_git_revision);
         return MB_OK;
     }
     for (size_t i = 0; i < MB_ARRAY_LEN(commands); i++) {

@@ -12,6 +12,7 @@
 #include "loop_state.h"
 #include "mb_image.h"
 #include "mb_philox.h"
+#include "mb_provenance.h"
 #include "mb_report.h"
 
 #include <errno.h>
@@ -21,10 +22,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-
-#ifndef MADBENCH_GIT_REVISION
-#define MADBENCH_GIT_REVISION "unknown"
-#endif
 
 typedef struct {
     const mb_run_config *cfg;
@@ -305,39 +302,37 @@ static int write_tables(const run_ctx *r)
     return MB_OK;
 }
 
+/* manifest.json: provenance, the data and judge, progress and timing (docs/formats.md). */
 static int write_manifest(const run_ctx *r, int finished)
 {
-    char path[MB_PATH_MAX + 32], tmp[MB_PATH_MAX + 40], updated[32];
+    char path[MB_PATH_MAX + 32], updated[32], hash[20];
     path_in(r, path, sizeof path, "manifest.json");
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
     now_iso(updated, sizeof updated);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return mb_fail(MB_EIO, "%s: cannot write: %s", tmp, strerror(errno));
-    fprintf(f, "{\n  \"madbench_version\": \"%s\",\n  \"git_revision\": \"%s\",\n",
-            MADBENCH_VERSION, MADBENCH_GIT_REVISION);
-    fprintf(f, "  \"command\": \"");
-    for (const char *p = r->command_line; p && *p; p++)
-        fprintf(f, *p == '"' || *p == '\\' ? "\\%c" : "%c", *p);
-    fprintf(f, "\",\n  \"backend\": \"%s\",\n  \"device\": \"%s\",\n", r->be->name,
-            r->be->device_name);
-    fprintf(f, "  \"dataset\": \"%s\",\n  \"dataset_hash\": \"%016llx\",\n", r->real.source,
-            (unsigned long long)r->data_hash);
-    fprintf(f, "  \"train_images\": %d,\n  \"test_images\": %d,\n", r->real.n, r->test.n);
-    fprintf(f, "  \"features\": \"%s\",\n  \"feature_dim\": %d,\n",
-            mb_feature_kind_name(r->cfg->features), r->judge.dim);
-    if (isfinite(r->judge.test_accuracy))
-        fprintf(f, "  \"judge_test_accuracy\": %.6f,\n", r->judge.test_accuracy);
-    fprintf(f, "  \"started\": \"%s\",\n  \"updated\": \"%s\",\n", r->started, updated);
-    fprintf(f, "  \"generations_done\": %d,\n  \"generations\": %d,\n  \"finished\": %s,\n",
-            r->state.generations_done, r->cfg->generations, finished ? "true" : "false");
-    fprintf(f, "  \"seconds\": {");
-    for (int p = 0; p < MB_N_PHASES; p++)
-        fprintf(f, "%s\"%s\": %.3f", p ? ", " : "", phase_names[p], r->state.seconds[p]);
-    fprintf(f, "}\n}\n");
-    if (fclose(f) || rename(tmp, path))
-        return mb_fail(MB_EIO, "%s: cannot write: %s", path, strerror(errno));
-    return MB_OK;
+    snprintf(hash, sizeof hash, "%016llx", (unsigned long long)r->data_hash);
+    json_t *seconds = json_object();
+    for (int p = 0; seconds && p < MB_N_PHASES; p++)
+        json_object_set_new(seconds, phase_names[p], json_real(r->state.seconds[p]));
+    json_t *m = json_pack("{s:o, s:o, s:o, s:o, s:s, s:i, s:i, s:s, s:i, s:o, s:s, s:s, s:i, "
+                          "s:i, s:b, s:o}",
+                          "command", mb_json_text(r->command_line),
+                          "backend", mb_json_text(r->be->name),
+                          "device", mb_json_text(r->be->device_name),
+                          "dataset", mb_json_text(r->real.source),
+                          "dataset_hash", hash,
+                          "train_images", r->real.n, "test_images", r->test.n,
+                          "features", mb_feature_kind_name(r->cfg->features),
+                          "feature_dim", r->judge.dim,
+                          "judge_test_accuracy", mb_json_real(r->judge.test_accuracy),
+                          "started", r->started, "updated", updated,
+                          "generations_done", r->state.generations_done,
+                          "generations", r->cfg->generations, "finished", finished,
+                          "seconds", seconds);
+    int rc = m ? mb_provenance_add(m, r->be->name)
+               : mb_fail(MB_ENOMEM, "%s: out of memory building the manifest", path);
+    if (rc == MB_OK)
+        rc = mb_json_write_file(m, path);
+    json_decref(m);
+    return rc;
 }
 
 static int write_grid(const run_ctx *r, const mb_dataset *ds, int g)
@@ -831,12 +826,16 @@ int mb_run(const mb_run_config *cfg, int resume, const char *command_line)
         mb_progress("run: all %d generations were already done\n", cfg->generations);
     if (rc == MB_OK)
         rc = write_manifest(&r, 1);
-    if (rc == MB_OK && mb_report_run_folder(r.dir) != MB_OK) /* the results stand without it */
-        mb_progress("run: the report was not written: %s (retry: madbench report %s)\n",
-                    mb_last_error(), r.dir);
+    int report_rc = rc == MB_OK ? mb_report_run_folder(r.dir) : rc;
     if (rc == MB_OK)
-        printf("results: %s (report.html, metrics.csv, metrics.jsonl, manifest.json, grids/)\n",
-               r.dir);
+        printf("results: %s (%smetrics.csv, metrics.jsonl, manifest.json, grids/)\n", r.dir,
+               report_rc == MB_OK ? "report.html, " : "");
+    if (rc == MB_OK && report_rc != MB_OK) { /* the results stand, but the run did not finish its job */
+        char why[512];
+        snprintf(why, sizeof why, "%s", mb_last_error());
+        rc = mb_fail(report_rc, "%s: the results are complete but report.html was not written: "
+                     "%s (retry: madbench report %s)", r.dir, why, r.dir);
+    }
 
     mb_loop_state_free(&r.state);
     mb_metrics_ref_destroy(r.ref);

@@ -176,15 +176,13 @@ static const char *setting_value(const mb_report_run *run, const char *key, char
 {
     if (key[0] != '@')
         return mb_report_config(run, key, buf, len);
-    const mb_json *v = mb_json_get(&run->manifest, key + 1);
-    if (!v)
-        return NULL;
-    if (v->type == MB_JSON_STRING)
-        snprintf(buf, len, "%s", v->string);
-    else if (v->type == MB_JSON_NUMBER)
-        snprintf(buf, len, "%.6g", v->number);
-    else if (v->type == MB_JSON_BOOL)
-        snprintf(buf, len, "%s", v->number ? "yes" : "no");
+    const json_t *v = run->manifest ? json_object_get(run->manifest, key + 1) : NULL;
+    if (json_is_string(v))
+        snprintf(buf, len, "%s", json_string_value(v));
+    else if (json_is_number(v))
+        snprintf(buf, len, "%.6g", json_number_value(v));
+    else if (json_is_boolean(v))
+        snprintf(buf, len, "%s", json_is_true(v) ? "yes" : "no");
     else
         return NULL;
     return buf;
@@ -230,7 +228,7 @@ static int has_metric(mb_report_run *const *runs, int n_runs, const char *key)
 {
     for (int r = 0; r < n_runs; r++)
         for (int g = 0; g < runs[r]->n_rows; g++) {
-            double v = mb_json_number(&runs[r]->rows[g], key);
+            double v = mb_json_number(runs[r]->rows[g], key);
             if (isfinite(v) && !(v < 0 && !strcmp(key, "reweight_unique")))
                 return 1;
         }
@@ -241,7 +239,7 @@ static int all_zero(mb_report_run *const *runs, int n_runs, const char *key)
 {
     for (int r = 0; r < n_runs; r++)
         for (int g = 0; g < runs[r]->n_rows; g++) {
-            double v = mb_json_number(&runs[r]->rows[g], key);
+            double v = mb_json_number(runs[r]->rows[g], key);
             if (isfinite(v) && v != 0)
                 return 0;
         }
@@ -277,13 +275,15 @@ static int write_metric_plots(FILE *out, const char *plots_dir, mb_report_run *c
     int n_other = 0;
     for (int r = 0; r < n_runs; r++)
         for (int g = 0; g < runs[r]->n_rows; g++) {
-            const mb_json *row = &runs[r]->rows[g];
-            for (int k = 0; k < row->n && n_other < (int)MB_ARRAY_LEN(other); k++) {
-                int seen = row->items[k].type != MB_JSON_NUMBER || mb_report_skip_key(row->keys[k]);
+            const char *key;
+            json_t *value;
+            json_object_foreach(runs[r]->rows[g], key, value) {
+                int seen = !json_is_number(value) || mb_report_skip_key(key) ||
+                           n_other == (int)MB_ARRAY_LEN(other);
                 for (int o = 0; o < n_other && !seen; o++)
-                    seen = !strcmp(other[o], row->keys[k]);
+                    seen = !strcmp(other[o], key);
                 if (!seen)
-                    other[n_other++] = row->keys[k];
+                    other[n_other++] = key;
             }
         }
     if (n_other)
@@ -469,7 +469,7 @@ static void write_head(FILE *out, mb_report_run *const *runs, int n_runs)
         char loop[64], gen[64];
         const char *lt = mb_report_config(runs[r], "loop.type", loop, sizeof loop);
         const char *gn = mb_report_config(runs[r], "generate.generator", gen, sizeof gen);
-        const char *ds = mb_json_string(&runs[r]->manifest, "dataset");
+        const char *ds = mb_json_string(runs[r]->manifest, "dataset");
         fputs(r ? " · " : "", out);
         if (n_runs > 1) {
             mb_put_escaped(out, runs[r]->name);

@@ -63,21 +63,21 @@ static int load_rows(mb_report_run *run, const char *path)
         if (n == 0 || strspn(s, " \t\r") >= n)
             continue; /* blank lines are allowed */
         snprintf(where, sizeof where, "%s:%d", path, line);
-        mb_json row;
+        json_t *row;
         if ((rc = mb_json_parse(s, n, where, &row)) != MB_OK)
             break;
-        const double g = mb_json_number(&row, "generation");
-        if (row.type != MB_JSON_OBJECT || !(g >= 0) || g != floor(g) || g >= MB_REPORT_MAX_ROWS) {
+        const double g = mb_json_number(row, "generation");
+        if (!(g >= 0) || g != floor(g) || g >= MB_REPORT_MAX_ROWS) {
             rc = mb_fail(MB_EINPUT, "%s: expected an object with \"generation\" 0..%d",
                          where, MB_REPORT_MAX_ROWS - 1);
         } else {
             const int gi = (int)g;
-            mb_json_free(&run->rows[gi]); /* a repeated generation: the last row wins */
+            json_decref(run->rows[gi]); /* a repeated generation: the last row wins */
             run->rows[gi] = row;
             run->n_rows = gi + 1 > run->n_rows ? gi + 1 : run->n_rows;
             continue;
         }
-        mb_json_free(&row);
+        json_decref(row);
     }
     free(text);
     if (rc == MB_OK && run->n_rows == 0)
@@ -103,6 +103,8 @@ int mb_report_run_load(mb_report_run *run, const char *dir)
     char *text = rc == MB_OK ? read_text(path, &len) : NULL;
     if (text) {
         rc = mb_json_parse(text, len, path, &run->manifest);
+        if (rc == MB_OK && !json_is_object(run->manifest))
+            rc = mb_fail(MB_EINPUT, "%s: expected a JSON object", path);
         free(text);
     }
     snprintf(path, sizeof path, "%s/config.ini", run->dir);
@@ -116,8 +118,10 @@ int mb_report_run_load(mb_report_run *run, const char *dir)
 void mb_report_run_free(mb_report_run *run)
 {
     for (int g = 0; g < run->n_rows; g++)
-        mb_json_free(&run->rows[g]);
-    mb_json_free(&run->manifest);
+        json_decref(run->rows[g]);
+    json_decref(run->manifest);
+    memset(run->rows, 0, sizeof run->rows);
+    run->manifest = NULL;
     free(run->config);
     run->config = NULL;
     run->n_rows = 0;
@@ -126,7 +130,7 @@ void mb_report_run_free(mb_report_run *run)
 void mb_report_series(const mb_report_run *run, const char *key, double *v)
 {
     for (int g = 0; g < run->n_rows; g++)
-        v[g] = mb_json_number(&run->rows[g], key);
+        v[g] = mb_json_number(run->rows[g], key);
 }
 
 static char *trim(char *s)

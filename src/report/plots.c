@@ -142,7 +142,7 @@ int report_metric_plot(mb_report_run *const *runs, int n_runs, const report_metr
     double ref = m->ref_value;
     if (m->ref_key)
         for (int g = runs[0]->n_rows - 1; g >= 0 && !isfinite(ref); g--)
-            ref = mb_json_number(&runs[0]->rows[g], m->ref_key);
+            ref = mb_json_number(runs[0]->rows[g], m->ref_key);
     double *ry = x + (size_t)(n_runs + 1) * max_rows;
     if (isfinite(ref) && max_rows > 0) {
         for (int g = 0; g < max_rows; g++)
@@ -167,21 +167,21 @@ int report_metric_plot(mb_report_run *const *runs, int n_runs, const report_metr
 }
 
 /* A numeric array member of a row into v[max], returning its length (0: absent). */
-static int json_array(const mb_json *row, const char *key, double *v, int max)
+static int row_array(const json_t *row, const char *key, double *v, int max)
 {
-    const mb_json *a = mb_json_get(row, key);
-    if (!a || a->type != MB_JSON_ARRAY)
-        return 0;
-    int n = a->n < max ? a->n : max;
-    for (int i = 0; i < n; i++)
-        v[i] = a->items[i].type == MB_JSON_NUMBER ? a->items[i].number : NAN;
+    const json_t *a = row ? json_object_get(row, key) : NULL;
+    const int n = (int)json_array_size(a) < max ? (int)json_array_size(a) : max;
+    for (int i = 0; i < n; i++) {
+        const json_t *x = json_array_get(a, (size_t)i);
+        v[i] = json_is_number(x) ? json_number_value(x) : NAN;
+    }
     return n;
 }
 
 int report_is_shapes(const mb_report_run *run)
 {
     for (int g = 0; g < run->n_rows; g++)
-        if (mb_json_get(&run->rows[g], "attr_hist"))
+        if (run->rows[g] && json_object_get(run->rows[g], "attr_hist"))
             return 1;
     return 0;
 }
@@ -191,13 +191,13 @@ int report_is_shapes(const mb_report_run *run)
 int report_tail_plot(const mb_report_run *run, int g, int shapes, const char *id,
                      report_figure *fig)
 {
-    const mb_json *row = &run->rows[g];
+    const json_t *row = run->rows[g];
     double h[MAX_BINS], ref[MAX_BINS], edges[MAX_BINS + 1];
     double x[2][2 * MAX_BINS + 2], y[2][2 * MAX_BINS + 2], vx[2][2], vy[2][2];
-    int n = json_array(row, shapes ? "attr_hist" : "radius_hist", h, MAX_BINS);
-    int n_ref = json_array(row, shapes ? "ref_attr_hist" : "ref_radius_hist", ref, MAX_BINS);
+    int n = row_array(row, shapes ? "attr_hist" : "radius_hist", h, MAX_BINS);
+    int n_ref = row_array(row, shapes ? "ref_attr_hist" : "ref_radius_hist", ref, MAX_BINS);
     if (n_ref != n && shapes && run->n_rows > 0) { /* older runs: generation 0 is real data */
-        n_ref = json_array(&run->rows[0], "attr_hist", ref, MAX_BINS);
+        n_ref = row_array(run->rows[0], "attr_hist", ref, MAX_BINS);
     }
     const double lo = mb_json_number(row, shapes ? "attr_lo" : "radius_lo");
     const double hi = mb_json_number(row, shapes ? "attr_hi" : "radius_hi");
@@ -215,7 +215,7 @@ int report_tail_plot(const mb_report_run *run, int g, int shapes, const char *id
         top = fmax(top, isfinite(ref[b]) ? ref[b] : 0);
     }
     for (int r = 0; r < run->n_rows; r++) {
-        const int m = json_array(&run->rows[r], shapes ? "attr_hist" : "radius_hist", other, n);
+        const int m = row_array(run->rows[r], shapes ? "attr_hist" : "radius_hist", other, n);
         for (int b = 0; m == n && b < n; b++)
             top = fmax(top, isfinite(other[b]) ? other[b] / w : 0);
     }
@@ -263,9 +263,9 @@ int report_class_plot(const mb_report_run *run, const char *id, report_figure *f
     int k = 0;
     fig->svg = NULL;
     for (int g = 0; g < run->n_rows; g++) {
-        const mb_json *a = mb_json_get(&run->rows[g], "class_shares");
-        if (a && a->type == MB_JSON_ARRAY && a->n > k)
-            k = a->n;
+        const json_t *a = run->rows[g] ? json_object_get(run->rows[g], "class_shares") : NULL;
+        if ((int)json_array_size(a) > k)
+            k = (int)json_array_size(a);
     }
     if (k == 0 || k > 64)
         return MB_OK;
@@ -276,7 +276,7 @@ int report_class_plot(const mb_report_run *run, const char *id, report_figure *f
         free(v), free(x), free(names), free(labels);
         return mb_fail(MB_ENOMEM, "report: out of memory for the class shares");
     }
-    const char *dataset = mb_json_string(&run->manifest, "dataset");
+    const char *dataset = mb_json_string(run->manifest, "dataset");
     const int fashion = k == 10 && dataset && strstr(dataset, "fashion");
     for (int c = 0; c < k; c++) {
         snprintf(names[c], sizeof names[c], "%s", fashion ? fashion_names[c] : "");
@@ -286,7 +286,7 @@ int report_class_plot(const mb_report_run *run, const char *id, report_figure *f
     }
     for (int g = 0; g < run->n_rows; g++) {
         x[g] = g;
-        json_array(&run->rows[g], "class_shares", v + (size_t)g * k, k);
+        row_array(run->rows[g], "class_shares", v + (size_t)g * k, k);
     }
     snprintf(fig->file, sizeof fig->file, "%s.svg", id);
     mb_svg_plot p = {.title = "Class shares per generation",

@@ -2,6 +2,8 @@
  * metrics.jsonl (one row per generation, across replicas) as generations finish,
  * and the plots (stats/toy_plots.c) at the end. */
 #include "toy_internal.h"
+#include "mb_json.h"
+#include "mb_provenance.h"
 
 #include <errno.h>
 #include <math.h>
@@ -58,43 +60,6 @@ static FILE *open_in(const mb_toy_writer *w, const char *name, const char *mode)
     return f;
 }
 
-static void json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; s && *s; s++) {
-        if (*s == '"' || *s == '\\')
-            fprintf(f, "\\%c", *s);
-        else if ((unsigned char)*s < 0x20)
-            fprintf(f, "\\u%04x", *s);
-        else
-            fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
-static void json_number(FILE *f, double v)
-{
-    if (isfinite(v))
-        fprintf(f, "%.10g", v);
-    else
-        fputs("null", f);
-}
-
-static void json_array(FILE *f, const double *v, int n)
-{
-    fputc('[', f);
-    for (int i = 0; i < n; i++) {
-        if (i)
-            fputs(", ", f);
-        json_number(f, v[i]);
-    }
-    fputc(']', f);
-}
-
-#ifndef MADBENCH_GIT_REVISION
-#define MADBENCH_GIT_REVISION "unknown"
-#endif
-
 static void now_iso(char *out, size_t len)
 {
     time_t t = time(NULL);
@@ -106,69 +71,77 @@ static void now_iso(char *out, size_t len)
 /* manifest.json, as image runs write it: provenance and timing (rewritten at the end). */
 static int write_manifest(const mb_toy_writer *w, int finished)
 {
-    char updated[32];
+    char updated[32], path[4096];
     now_iso(updated, sizeof updated);
-    FILE *f = open_in(w, "manifest.json", "w");
-    if (!f)
-        return MB_EIO;
-    fprintf(f, "{\n  \"madbench_version\": \"%s\",\n  \"git_revision\": \"%s\",\n"
-               "  \"command\": ", MADBENCH_VERSION, MADBENCH_GIT_REVISION);
-    json_string(f, w->command);
-    fprintf(f, ",\n  \"backend\": \"cpu\",\n  \"threads\": %d,\n"
-               "  \"started\": \"%s\",\n  \"updated\": \"%s\",\n"
-               "  \"generations_done\": %d,\n  \"generations\": %d,\n"
-               "  \"finished\": %s,\n  \"seconds\": %.3f\n}\n",
-            w->cfg->threads > 0 ? w->cfg->threads : omp_get_max_threads(), w->started, updated,
-            w->n_rows - 1, w->cfg->generations, finished ? "true" : "false",
-            mb_now_seconds() - w->t0);
-    return fclose(f) == 0 ? MB_OK : mb_fail(MB_EIO, "toy: cannot write manifest.json");
+    snprintf(path, sizeof path, "%s/manifest.json", w->dir);
+    json_t *m = json_pack("{s:o, s:s, s:i, s:s, s:s, s:i, s:i, s:b, s:f}",
+                          "command", mb_json_text(w->command), "backend", "cpu",
+                          "threads", w->cfg->threads > 0 ? w->cfg->threads : omp_get_max_threads(),
+                          "started", w->started, "updated", updated,
+                          "generations_done", w->n_rows - 1,
+                          "generations", w->cfg->generations, "finished", finished,
+                          "seconds", mb_now_seconds() - w->t0);
+    int rc = m ? mb_provenance_add(m, NULL) : mb_fail(MB_ENOMEM, "toy: out of memory");
+    if (rc == MB_OK)
+        rc = mb_json_write_file(m, path);
+    json_decref(m);
+    return rc;
+}
+
+/* A rows x cols block of doubles as an array of arrays: [[..], ..]. */
+static json_t *matrix(const double *v, int rows, int cols)
+{
+    json_t *a = json_array();
+    for (int i = 0; a && i < rows; i++)
+        if (json_array_append_new(a, mb_json_reals(v + (size_t)i * cols, cols))) {
+            json_decref(a);
+            return NULL;
+        }
+    return a;
 }
 
 static int write_config(const mb_toy_writer *w)
 {
     const mb_toy_config *c = w->cfg;
     const mb_stats_model *o = c->original;
-    int d = o->dim, K = o->n_components;
-    FILE *f = open_in(w, "config.json", "w");
-    if (!f)
-        return MB_EIO;
-    fprintf(f, "{\n  \"kind\": \"%s\",\n  \"dim\": %d,\n  \"components\": %d,\n"
-               "  \"replicas\": %d,\n  \"generations\": %d,\n  \"samples\": %ld,\n"
-               "  \"real\": %ld,\n  \"estimator\": \"%s\",\n  \"loop\": \"%s\",\n"
-               "  \"lambda\": %.10g,\n  \"seed\": %llu,\n",
-            c->kind == MB_TOY_GMM ? "gmm" : "gaussian", d, K, c->replicas, c->generations,
-            c->n_samples, c->loop == MB_TOY_FRESH_DATA ? c->n_real : 0,
-            c->estimator == MB_STATS_MLE ? "mle" : "unbiased", mb_toy_loop_name(c->loop), c->lambda,
-            (unsigned long long)c->seed);
-    if (c->kind == MB_TOY_GMM)
-        fprintf(f, "  \"em\": {\"init\": \"%s\", \"max_iter\": %d, \"tol\": %.6g, "
-                   "\"reg\": %.6g, \"dead_below_points\": %d},\n",
-                c->em_init == MB_STATS_INIT_WARM ? "warm" : "kmeans++", c->em_max_iter,
-                c->em_tol, c->em_reg, d + 1);
-    fputs("  \"original\": {\"weights\": ", f);
-    json_array(f, o->weight, K);
-    fputs(", \"means\": [", f);
-    for (int k = 0; k < K; k++) {
-        fputs(k ? ", " : "", f);
-        json_array(f, o->mean + (size_t)k * d, d);
-    }
-    fputs("], \"covariances\": [", f);
-    for (int k = 0; k < K; k++) {
-        fputs(k ? ", [" : "[", f);
-        for (int a = 0; a < d; a++) {
-            fputs(a ? ", " : "", f);
-            json_array(f, o->cov + (size_t)k * d * d + (size_t)a * d, d);
+    const int d = o->dim, K = o->n_components;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/config.json", w->dir);
+    json_t *covs = json_array();
+    for (int k = 0; covs && k < K; k++)
+        if (json_array_append_new(covs, matrix(o->cov + (size_t)k * d * d, d, d))) {
+            json_decref(covs);
+            covs = NULL;
         }
-        fputc(']', f);
-    }
-    fputs("]},\n  \"w2\": \"", f);
-    fputs(K == 1 ? "closed-form W2 between Gaussians"
-                 : "mixture-Wasserstein MW2 (Delon & Desolneux 2020): exact OT between "
-                   "components, cost W2^2 of Gaussians; an upper bound of W2",
-          f);
-    fputs("\",\n  \"tails\": \"share of S_t beyond Mahalanobis radius 2 / 3 from the nearest "
-          "original component\"\n}\n", f);
-    return fclose(f) == 0 ? MB_OK : mb_fail(MB_EIO, "toy: cannot write config.json");
+    json_t *doc = json_pack(
+        "{s:s, s:i, s:i, s:i, s:i, s:I, s:I, s:s, s:s, s:o, s:I, "
+        "s:{s:o, s:o, s:o}, s:s, s:s}",
+        "kind", c->kind == MB_TOY_GMM ? "gmm" : "gaussian", "dim", d, "components", K,
+        "replicas", c->replicas, "generations", c->generations,
+        "samples", (json_int_t)c->n_samples,
+        "real", (json_int_t)(c->loop == MB_TOY_FRESH_DATA ? c->n_real : 0),
+        "estimator", c->estimator == MB_STATS_MLE ? "mle" : "unbiased",
+        "loop", mb_toy_loop_name(c->loop), "lambda", mb_json_real(c->lambda),
+        "seed", (json_int_t)c->seed,
+        "original", "weights", mb_json_reals(o->weight, K), "means", matrix(o->mean, K, d),
+        "covariances", covs,
+        "w2", K == 1 ? "closed-form W2 between Gaussians"
+                     : "mixture-Wasserstein MW2 (Delon & Desolneux 2020): exact OT between "
+                       "components, cost W2^2 of Gaussians; an upper bound of W2",
+        "tails", "share of S_t beyond Mahalanobis radius 2 / 3 from the nearest original "
+                 "component");
+    int rc = doc ? MB_OK : mb_fail(MB_ENOMEM, "toy: out of memory");
+    if (rc == MB_OK && c->kind == MB_TOY_GMM)
+        rc = mb_json_set(doc, "em", json_pack("{s:s, s:i, s:o, s:o, s:i}", "init",
+                                              c->em_init == MB_STATS_INIT_WARM ? "warm" : "kmeans++",
+                                              "max_iter", c->em_max_iter,
+                                              "tol", mb_json_real(c->em_tol),
+                                              "reg", mb_json_real(c->em_reg),
+                                              "dead_below_points", d + 1));
+    if (rc == MB_OK)
+        rc = mb_json_write_file(doc, path);
+    json_decref(doc);
+    return rc;
 }
 
 int mb_toy_writer_open(mb_toy_writer **out, const char *dir, const mb_toy_config *cfg,
@@ -229,37 +202,44 @@ int mb_toy_writer_open(mb_toy_writer **out, const char *dir, const mb_toy_config
     return MB_OK;
 }
 
-static void write_row(mb_toy_writer *w, const mb_toy_row *row)
+static int write_row(mb_toy_writer *w, const mb_toy_row *row)
 {
     int K = w->cfg->n_components;
+    json_t *doc = json_pack("{s:i}", "generation", row->generation);
+    int rc = doc ? MB_OK : MB_ENOMEM;
     fprintf(w->csv, "%d", row->generation);
-    fprintf(w->jsonl, "{\"generation\": %d", row->generation);
     for (size_t i = 0; i < MB_ARRAY_LEN(columns); i++) {
         double v = *(const double *)((const char *)row + columns[i].offset);
         if (isfinite(v))
             fprintf(w->csv, ",%.10g", v);
         else
             fputc(',', w->csv);
-        fprintf(w->jsonl, ", \"%s\": ", columns[i].name);
-        json_number(w->jsonl, v);
+        if (rc == MB_OK)
+            rc = mb_json_set(doc, columns[i].name, mb_json_real(v));
     }
     if (K > 1) {
         for (int k = 0; k < K; k++)
             fprintf(w->csv, ",%.10g,%.10g,%.10g,%.10g", row->comp_var_mean[k],
                     row->comp_var_q50[k], row->weight_mean[k], row->class_share_mean[k]);
-        fputs(", \"comp_var_mean\": ", w->jsonl);
-        json_array(w->jsonl, row->comp_var_mean, K);
-        fputs(", \"comp_var_q50\": ", w->jsonl);
-        json_array(w->jsonl, row->comp_var_q50, K);
-        fputs(", \"weight_mean\": ", w->jsonl);
-        json_array(w->jsonl, row->weight_mean, K);
-        fputs(", \"class_share_mean\": ", w->jsonl);
-        json_array(w->jsonl, row->class_share_mean, K);
+        if (rc == MB_OK)
+            rc = mb_json_set(doc, "comp_var_mean", mb_json_reals(row->comp_var_mean, K));
+        if (rc == MB_OK)
+            rc = mb_json_set(doc, "comp_var_q50", mb_json_reals(row->comp_var_q50, K));
+        if (rc == MB_OK)
+            rc = mb_json_set(doc, "weight_mean", mb_json_reals(row->weight_mean, K));
+        if (rc == MB_OK)
+            rc = mb_json_set(doc, "class_share_mean", mb_json_reals(row->class_share_mean, K));
     }
     fputc('\n', w->csv);
-    fputs("}\n", w->jsonl);
+    char *line = rc == MB_OK ? mb_json_line(doc) : NULL;
+    json_decref(doc);
+    if (!line)
+        return mb_fail(MB_ENOMEM, "toy: out of memory formatting a row");
+    fputs(line, w->jsonl);
+    free(line);
     fflush(w->csv);
     fflush(w->jsonl);
+    return MB_OK;
 }
 
 int mb_toy_writer_observe(void *writer, const mb_toy_generation *g)
@@ -268,7 +248,7 @@ int mb_toy_writer_observe(void *writer, const mb_toy_generation *g)
     mb_toy_row *row = &w->rows[w->n_rows];
     MB_TRY(mb_toy_aggregate(w->cfg, g, row));
     w->n_rows++;
-    write_row(w, row);
+    MB_TRY(write_row(w, row));
     if (ferror(w->csv) || ferror(w->jsonl))
         return mb_fail(MB_EIO, "toy: cannot write metrics in %s", w->dir);
     for (int h = 0; h < w->n_hists; h++) {
