@@ -31,6 +31,12 @@ typedef enum {
 int mb_fail(mb_status code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 const char *mb_last_error(void);
+/* The code of the last mb_fail, for functions that return NULL on failure. */
+mb_status mb_last_status(void);
+/* text with every byte that is not printable ASCII or printable UTF-8 written as
+ * \xNN, so that bytes from a file never reach a terminal raw (mb_fail and
+ * mb_warn apply it to their messages). */
+void mb_escape_text(char *out, size_t size, const char *text);
 void mb_clear_error(void);
 
 /* Progress and warnings go to stderr; quiet mode silences progress only. */

@@ -14,7 +14,7 @@
 #define MB_REPORT_MAX_ROWS 1024
 
 typedef struct {
-    char dir[1024];
+    char dir[4096];         /* MB_PATH_LEN */
     char name[256];        /* the folder's last path component */
     int n_rows;            /* generations 0..n_rows-1 (row g is generation g) */
     json_t *rows[MB_REPORT_MAX_ROWS]; /* objects; NULL where a generation is missing */

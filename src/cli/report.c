@@ -1,6 +1,7 @@
 /* cli/report.c — `madbench report RUN... [--out report.html]`: one
  * self-contained HTML page for one run or a comparison of several. */
 #include "mb_cli.h"
+#include "mb_files.h"
 #include "mb_report.h"
 
 #include <stdio.h>
@@ -34,12 +35,12 @@ int mb_cli_report(int argc, char **argv)
         fputs(usage_text, stderr);
         return mb_fail(MB_EINPUT, "report: expected at least one run folder");
     }
-    char path[1200];
+    char path[MB_PATH_LEN];
     if (!out) {
         if (a.n_positional == 1)
-            snprintf(path, sizeof path, "%s/report.html", a.positional[0]);
+            MB_TRY(mb_path(path, sizeof path, "%s/report.html", a.positional[0]));
         else
-            snprintf(path, sizeof path, "report.html");
+            MB_TRY(mb_path(path, sizeof path, "report.html"));
         out = path;
     }
     if (plots && !*plots)

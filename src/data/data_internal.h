@@ -3,6 +3,7 @@
 #define MB_DATA_INTERNAL_H
 
 #include "mb_dataset.h"
+#include "mb_files.h"
 
 #include <zlib.h>
 
@@ -32,8 +33,6 @@ uint64_t mb_data_stream(uint64_t seed, uint64_t purpose);
 /* Seeded permutation of 0..n-1 (Fisher-Yates on Philox uniforms). */
 void mb_data_permutation(int *perm, int n, uint64_t stream);
 
-/* out = a/b; MB_EINPUT naming the path when it does not fit in size bytes. */
-int mb_data_join(char *out, size_t size, const char *a, const char *b);
 int mb_data_has_suffix(const char *s, const char *suffix);
 int mb_data_is_dir(const char *path);
 int mb_data_is_file(const char *path);

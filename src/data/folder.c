@@ -70,11 +70,11 @@ static int list_dir(const char *dir, name_list *dirs, name_list *files)
         return mb_fail(MB_EINPUT, "%s: cannot read the folder: %s", dir, strerror(errno));
     struct dirent *e;
     int rc = MB_OK;
-    char path[4096];
+    char path[MB_PATH_LEN];
     while (rc == MB_OK && (e = readdir(d))) {
         if (e->d_name[0] == '.')
             continue;
-        if (mb_data_join(path, sizeof path, dir, e->d_name) != MB_OK) {
+        if (mb_path(path, sizeof path, "%s/%s", dir, e->d_name) != MB_OK) {
             rc = MB_EINPUT;
             break;
         }
@@ -142,13 +142,13 @@ static int collect(file_list *fl, const char *dir, int label, int depth)
                        "root/class/image)", dir, MAX_DEPTH);
     name_list dirs, files;
     MB_TRY(list_dir(dir, &dirs, &files));
-    char path[4096];
+    char path[MB_PATH_LEN];
     int rc = MB_OK;
     for (int i = 0; i < files.n && rc == MB_OK; i++)
-        if ((rc = mb_data_join(path, sizeof path, dir, files.names[i])) == MB_OK)
+        if ((rc = mb_path(path, sizeof path, "%s/%s", dir, files.names[i])) == MB_OK)
             rc = add_file(fl, path, label);
     for (int i = 0; i < dirs.n && rc == MB_OK; i++)
-        if ((rc = mb_data_join(path, sizeof path, dir, dirs.names[i])) == MB_OK)
+        if ((rc = mb_path(path, sizeof path, "%s/%s", dir, dirs.names[i])) == MB_OK)
             rc = collect(fl, path, label, depth + 1);
     names_free(&dirs);
     names_free(&files);
@@ -157,12 +157,47 @@ static int collect(file_list *fl, const char *dir, int label, int depth)
 
 int mb_folder_has_split(const char *dir)
 {
-    char p[4096];
-    snprintf(p, sizeof p, "%s/train", dir);
-    if (!mb_data_is_dir(p))
+    char p[MB_PATH_LEN];
+    return mb_path(p, sizeof p, "%s/train", dir) == MB_OK && mb_data_is_dir(p) &&
+           mb_path(p, sizeof p, "%s/test", dir) == MB_OK && mb_data_is_dir(p);
+}
+
+/* The size a PNG file's header states: stb_image refuses very large images as
+ * "unknown image type", which hides what is wrong. 0 when not a PNG. */
+static int png_header_size(FILE *f, long *w, long *h)
+{
+    unsigned char head[24];
+    const long at = ftell(f);
+    const size_t got = fread(head, 1, sizeof head, f);
+    fseek(f, at, SEEK_SET);
+    if (got < sizeof head || memcmp(head, "\x89PNG\r\n\x1a\n", 8) || memcmp(head + 12, "IHDR", 4))
         return 0;
-    snprintf(p, sizeof p, "%s/test", dir);
-    return mb_data_is_dir(p);
+    *w = (long)head[16] << 24 | head[17] << 16 | head[18] << 8 | head[19];
+    *h = (long)head[20] << 24 | head[21] << 16 | head[22] << 8 | head[23];
+    return 1;
+}
+
+static int check_size(const char *path, long w, long h)
+{
+    if (w <= 0 || h <= 0 || w > MB_DATA_MAX_SIDE || h > MB_DATA_MAX_SIDE ||
+        w * h > MAX_PIXELS_PER_IMAGE)
+        return mb_fail(MB_EINPUT, "%s: image is %ldx%ld, over the size limit (expected sides "
+                       "1..%d and at most %ld pixels)", path, w, h, MB_DATA_MAX_SIDE,
+                       MAX_PIXELS_PER_IMAGE);
+    return MB_OK;
+}
+
+/* Size and channels of an image file, opened as a regular file only. */
+static int image_info(const char *path, FILE *f, int *w, int *h, int *comp)
+{
+    long pw, ph;
+    if (!stbi_info_from_file(f, w, h, comp)) {
+        if (png_header_size(f, &pw, &ph))
+            MB_TRY(check_size(path, pw, ph));
+        return mb_fail(MB_EINPUT, "%s: cannot read the image: %s (expected a valid PNG or "
+                       "JPEG file)", path, stbi_failure_reason());
+    }
+    return check_size(path, *w, *h);
 }
 
 /* Decodes one image into dst [C, H, W] (resized when the options ask). */
@@ -170,19 +205,18 @@ static int load_image(const char *path, const mb_dataset *ds, int resize, uint8_
                       const char *first_path)
 {
     int w, h, comp;
-    if (!stbi_info(path, &w, &h, &comp))
-        return mb_fail(MB_EINPUT, "%s: cannot read the image: %s (expected a valid PNG or "
-                       "JPEG file)", path, stbi_failure_reason());
-    if (w <= 0 || h <= 0 || w > MB_DATA_MAX_SIDE || h > MB_DATA_MAX_SIDE ||
-        (long)w * h > MAX_PIXELS_PER_IMAGE)
-        return mb_fail(MB_EINPUT, "%s: image is %dx%d (expected sides 1..%d and at most %ld "
-                       "pixels)", path, w, h, MB_DATA_MAX_SIDE, MAX_PIXELS_PER_IMAGE);
-    if (!resize && (w != ds->width || h != ds->height))
-        return mb_fail(MB_EINPUT, "%s: image is %dx%d but %s is %dx%d (expected every image "
-                       "the same size, or resize=HxW)", path, w, h, first_path, ds->width,
-                       ds->height);
+    FILE *f;
+    MB_TRY(mb_fopen_regular(path, "image", &f));
+    int rc = image_info(path, f, &w, &h, &comp);
+    if (rc == MB_OK && !resize && (w != ds->width || h != ds->height))
+        rc = mb_fail(MB_EINPUT, "%s: image is %dx%d but %s is %dx%d (expected every image "
+                     "the same size, or resize=HxW)", path, w, h, first_path, ds->width,
+                     ds->height);
     int C = ds->channels;
-    uint8_t *hwc = stbi_load(path, &w, &h, &comp, C);
+    uint8_t *hwc = rc == MB_OK ? stbi_load_from_file(f, &w, &h, &comp, C) : NULL;
+    fclose(f);
+    if (rc != MB_OK)
+        return rc;
     if (!hwc)
         return mb_fail(MB_EINPUT, "%s: cannot decode the image: %s (expected a valid PNG or "
                        "JPEG file)", path, stbi_failure_reason());
@@ -212,9 +246,11 @@ static int load_files(mb_dataset *ds, const file_list *fl, const mb_data_options
 {
     int w, h, comp;
     const char *first = fl->paths[0];
-    if (!stbi_info(first, &w, &h, &comp))
-        return mb_fail(MB_EINPUT, "%s: cannot read the image: %s (expected a valid PNG or "
-                       "JPEG file)", first, stbi_failure_reason());
+    FILE *f;
+    MB_TRY(mb_fopen_regular(first, "image", &f));
+    const int rc = image_info(first, f, &w, &h, &comp);
+    fclose(f);
+    MB_TRY(rc);
     int channels = opt->channels ? opt->channels : comp <= 2 ? 1 : 3;
     int resize = opt->resize_height > 0 && opt->resize_width > 0;
     if (resize) {
@@ -241,26 +277,26 @@ int mb_folder_read(mb_dataset *ds, const char *dir, const mb_data_options *opt)
     if (!opt)
         opt = &defaults;
     memset(ds, 0, sizeof *ds);
-    char root[4096];
+    char root[MB_PATH_LEN];
     if (mb_folder_has_split(dir))
-        MB_TRY(mb_data_join(root, sizeof root, dir,
-                            opt->split == MB_SPLIT_TEST ? "test" : "train"));
-    else if (snprintf(root, sizeof root, "%s", dir) >= (int)sizeof root)
-        return mb_fail(MB_EINPUT, "%.64s...: path too long (expected under 4096 bytes)", dir);
+        MB_TRY(mb_path(root, sizeof root, "%s/%s", dir,
+                       opt->split == MB_SPLIT_TEST ? "test" : "train"));
+    else
+        MB_TRY(mb_path(root, sizeof root, "%s", dir));
     name_list classes, files;
     MB_TRY(list_dir(root, &classes, &files));
     file_list fl = {0};
     int rc = MB_OK;
-    char path[4096];
+    char path[MB_PATH_LEN];
     if (classes.n && files.n)
         rc = mb_fail(MB_EINPUT, "%s: holds both images (%s) and class folders (%s) "
                      "(expected one or the other)", root, files.names[0], classes.names[0]);
     for (int i = 0; i < files.n && rc == MB_OK; i++)
-        if ((rc = mb_data_join(path, sizeof path, root, files.names[i])) == MB_OK)
+        if ((rc = mb_path(path, sizeof path, "%s/%s", root, files.names[i])) == MB_OK)
             rc = add_file(&fl, path, -1);
     for (int k = 0; k < classes.n && rc == MB_OK; k++) {
         int before = fl.n;
-        rc = mb_data_join(path, sizeof path, root, classes.names[k]);
+        rc = mb_path(path, sizeof path, "%s/%s", root, classes.names[k]);
         if (rc == MB_OK)
             rc = collect(&fl, path, k, 1);
         if (rc == MB_OK && fl.n == before)

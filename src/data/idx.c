@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define IDX_UBYTE 0x08
 
@@ -153,11 +154,16 @@ static int open_write(gzFile *f, const char *path)
     return MB_OK;
 }
 
+/* Closes the file; a file that failed is removed, never left half written. */
 static int close_write(gzFile f, const char *path, int rc)
 {
+    errno = 0;
     int crc = gzclose(f);
     if (rc == MB_OK && crc != Z_OK)
-        return mb_fail(MB_EIO, "%s: write failed while closing (zlib error %d)", path, crc);
+        rc = mb_fail(MB_EIO, "%s: write failed while closing: %s", path,
+                     crc == Z_ERRNO && errno ? strerror(errno) : "zlib error");
+    if (rc != MB_OK)
+        unlink(path);
     return rc;
 }
 
@@ -220,5 +226,8 @@ int mb_idx_write(const mb_dataset *ds, const char *images_path, const char *labe
         uint8_t b = (uint8_t)ds->labels[i];
         rc = put(f, labels_path, &b, 1);
     }
-    return close_write(f, labels_path, rc);
+    rc = close_write(f, labels_path, rc);
+    if (rc != MB_OK)
+        unlink(images_path); /* a pair or nothing */
+    return rc;
 }

@@ -1,6 +1,7 @@
 /* data/png.c — writes a data set as a folder of PNG files that pytorch-fid,
  * clean-fid, torchvision's ImageFolder and mb_folder_read read back. */
 #include "data_internal.h"
+#include "mb_image.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -9,14 +10,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <stb/stb_image_write.h>
-
 /* mkdir -p */
 static int make_dirs(const char *path)
 {
-    char buf[4096];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return mb_fail(MB_EINPUT, "%s: path too long", path);
+    char buf[MB_PATH_LEN];
+    MB_TRY(mb_path(buf, sizeof buf, "%s", path));
     for (char *p = buf + 1; *p; p++) {
         if (*p != '/')
             continue;
@@ -71,9 +69,6 @@ int mb_png_folder_write(const mb_dataset *ds, const char *dir)
     if (ds->channels != 1 && ds->channels != 3)
         return mb_fail(MB_EINPUT, "%s: PNG holds 1 or 3 channels, the data set has %d", dir,
                        ds->channels);
-    if (strlen(dir) > 3000) /* leaves room for class folders and file names */
-        return mb_fail(MB_EINPUT, "%.64s...: path longer than 3000 bytes (expected a "
-                       "shorter path)", dir);
     if (mb_data_is_dir(dir) && !is_empty_dir(dir))
         return mb_fail(MB_EINPUT, "%s: folder exists and is not empty (expected a new or "
                        "empty folder, so that no stale image is read back with these)", dir);
@@ -84,13 +79,14 @@ int mb_png_folder_write(const mb_dataset *ds, const char *dir)
     uint8_t *hwc = mb_host_alloc(plane * C, "PNG image");
     if (!hwc)
         return MB_ENOMEM;
-    char path[4096], sub[256];
+    char path[MB_PATH_LEN], sub[256];
     int rc = MB_OK;
     if (labelled)
         for (int k = 0; k < ds->n_classes && rc == MB_OK; k++) {
             class_folder(sub, sizeof sub, ds, k);
-            snprintf(path, sizeof path, "%s/%s", dir, sub);
-            rc = make_dirs(path);
+            rc = mb_path(path, sizeof path, "%s/%s", dir, sub);
+            if (rc == MB_OK)
+                rc = make_dirs(path);
         }
     for (int i = 0; i < ds->n && rc == MB_OK; i++) {
         const float *img = ds->images + (size_t)i * plane * C;
@@ -108,12 +104,12 @@ int mb_png_folder_write(const mb_dataset *ds, const char *dir)
                 break;
             }
             class_folder(sub, sizeof sub, ds, k);
-            snprintf(path, sizeof path, "%s/%s/%08d.png", dir, sub, i);
+            rc = mb_path(path, sizeof path, "%s/%s/%08d.png", dir, sub, i);
         } else {
-            snprintf(path, sizeof path, "%s/%08d.png", dir, i);
+            rc = mb_path(path, sizeof path, "%s/%08d.png", dir, i);
         }
-        if (!stbi_write_png(path, W, H, C, hwc, W * C))
-            rc = mb_fail(MB_EIO, "%s: cannot write the PNG file", path);
+        if (rc == MB_OK)
+            rc = mb_write_png(path, W, H, C, hwc);
     }
     free(hwc);
     return rc;

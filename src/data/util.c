@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int mb_dataset_alloc(mb_dataset *ds, int n, int channels, int height, int width,
                      int with_labels, int n_attrs)
@@ -122,12 +123,14 @@ int mb_data_set_class_names(mb_dataset *ds, const char *const *names, int n)
 
 int mb_data_gzopen(gzFile *f, const char *path)
 {
-    if (mb_data_is_dir(path))
-        return mb_fail(MB_EINPUT, "%s: is a directory (expected a file)", path);
-    *f = gzopen(path, "rb");
-    if (!*f)
-        return mb_fail(MB_EINPUT, "%s: cannot open: %s", path,
-                       errno ? strerror(errno) : "out of memory");
+    int fd;
+    *f = NULL;
+    MB_TRY(mb_open_regular(path, "data file", &fd));
+    *f = gzdopen(fd, "rb");
+    if (!*f) {
+        close(fd);
+        return mb_fail(MB_ENOMEM, "%s: out of memory opening the data file", path);
+    }
     gzbuffer(*f, 1 << 17);
     return MB_OK;
 }
@@ -257,18 +260,6 @@ int mb_data_read_all(const char *path, const char *what, size_t max_bytes, uint8
     }
     *out = buf;
     *len = have;
-    return MB_OK;
-}
-
-int mb_data_join(char *out, size_t size, const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la + lb + 2 > size)
-        return mb_fail(MB_EINPUT, "%s/%s: path longer than %zu bytes (expected a shorter "
-                       "path)", a, b, size - 1);
-    memcpy(out, a, la);
-    out[la] = '/';
-    memcpy(out + la + 1, b, lb + 1);
     return MB_OK;
 }
 

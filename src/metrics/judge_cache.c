@@ -8,6 +8,7 @@
  * features, batch, epochs | f64 test accuracy | u64 n_params | parameters (f32) |
  * u32 CRC-32 of all the above. Written to a temporary file and renamed. The
  * autoencoder judge is an ordinary checkpoint (model/checkpoint.c). */
+#include "mb_files.h"
 #include "mb_judge.h"
 
 #include <errno.h>
@@ -156,9 +157,9 @@ int mb_judge_cache_save(const mb_judge *j)
 
 int mb_judge_cache_load(mb_judge *j)
 {
-    FILE *in = fopen(j->cache_path, "rb");
-    if (!in)
-        return mb_fail(MB_EIO, "%s: no cached judge", j->cache_path);
+    FILE *in;
+    if (mb_fopen_regular(j->cache_path, "judge cache", &in) != MB_OK)
+        return mb_fail(MB_EIO, "%s", mb_last_error()); /* no cached judge: train one */
     judge_header want, h;
     fill_header(j, &want);
     float *f = malloc(j->n_params * sizeof *f);

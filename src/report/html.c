@@ -14,9 +14,8 @@ static int put_base64_file(FILE *out, const char *path)
 {
     static const char abc[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return mb_fail(MB_EIO, "%s: cannot read: %s", path, strerror(errno));
+    FILE *f;
+    MB_TRY(mb_fopen_regular(path, "image grid", &f));
     unsigned char in[3 * 1024];
     size_t n;
     while ((n = fread(in, 1, sizeof in, f)) > 0) {
@@ -41,14 +40,12 @@ static int put_base64_file(FILE *out, const char *path)
 static int emit_figure(FILE *out, const char *plots_dir, const report_figure *fig,
                        const char *css_class)
 {
-    char path[1400];
-    snprintf(path, sizeof path, "%s/%s", plots_dir, fig->file);
-    FILE *f = fopen(path, "w");
-    if (!f || fwrite(fig->svg, 1, fig->len, f) != fig->len || fclose(f)) {
-        if (f)
-            fclose(f);
-        return mb_fail(MB_EIO, "%s: cannot write: %s", path, strerror(errno));
-    }
+    char path[MB_PATH_LEN];
+    mb_out_file f;
+    MB_TRY(mb_path(path, sizeof path, "%s/%s", plots_dir, fig->file));
+    MB_TRY(mb_out_open(&f, path));
+    fwrite(fig->svg, 1, fig->len, f.f);
+    MB_TRY(mb_out_close(&f, MB_OK)); /* one close, checked: never twice */
     const char *svg = strstr(fig->svg, "<svg");
     fprintf(out, "<figure class=\"%s\">", css_class);
     fputs(svg ? svg : "", out);
@@ -385,12 +382,13 @@ static int write_class_figures(FILE *out, const char *plots_dir, mb_report_run *
 static int write_grids(FILE *out, mb_report_run *const *runs, int n_runs)
 {
     int rc = MB_OK;
-    char path[1200];
+    char path[MB_PATH_LEN];
     for (int r = 0; r < n_runs && rc == MB_OK; r++) {
         run_heading(out, runs[r], n_runs);
         fputs("<div class=\"strip\">\n", out);
         for (int g = 0; g < runs[r]->n_rows && rc == MB_OK; g++) {
-            snprintf(path, sizeof path, "%s/grids/gen_%02d.png", runs[r]->dir, g);
+            if ((rc = mb_path(path, sizeof path, "%s/grids/gen_%02d.png", runs[r]->dir, g)))
+                break;
             struct stat st;
             if (stat(path, &st) != 0)
                 continue;
@@ -572,31 +570,21 @@ int mb_report_write(const char *const *run_dirs, int n_runs, const char *out_htm
             runs[loaded] = NULL;
         }
     }
-    char plots[1200], tmp[1200];
-    if (plots_dir) {
-        snprintf(plots, sizeof plots, "%s", plots_dir);
-    } else {
-        const char *slash = strrchr(out_html, '/');
-        snprintf(plots, sizeof plots, "%.*splots", slash ? (int)(slash - out_html + 1) : 0,
-                 out_html);
-    }
+    char plots[MB_PATH_LEN];
+    const char *slash = strrchr(out_html, '/');
+    if (rc == MB_OK && plots_dir)
+        rc = mb_path(plots, sizeof plots, "%s", plots_dir);
+    else if (rc == MB_OK)
+        rc = mb_path(plots, sizeof plots, "%.*splots", slash ? (int)(slash - out_html + 1) : 0,
+                     out_html);
     if (rc == MB_OK)
         rc = make_dir(plots);
-    snprintf(tmp, sizeof tmp, "%s.tmp", out_html);
-    FILE *out = rc == MB_OK ? fopen(tmp, "w") : NULL;
-    if (rc == MB_OK && !out)
-        rc = mb_fail(MB_EIO, "%s: cannot write: %s", tmp, strerror(errno));
-    if (rc == MB_OK) {
-        rc = write_page(out, plots, runs, n_runs);
-        if (ferror(out) && rc == MB_OK)
-            rc = mb_fail(MB_EIO, "%s: write error", tmp);
-    }
-    if (out && fclose(out) && rc == MB_OK)
-        rc = mb_fail(MB_EIO, "%s: cannot write: %s", tmp, strerror(errno));
-    if (rc == MB_OK && rename(tmp, out_html))
-        rc = mb_fail(MB_EIO, "%s: cannot write: %s", out_html, strerror(errno));
-    if (out && rc != MB_OK)
-        remove(tmp);
+    mb_out_file out = {0};
+    if (rc == MB_OK)
+        rc = mb_out_open(&out, out_html);
+    if (rc == MB_OK)
+        rc = write_page(out.f, plots, runs, n_runs);
+    rc = mb_out_close(&out, rc);
     for (int r = 0; r < n_runs; r++)
         if (runs[r]) {
             mb_report_run_free(runs[r]);
@@ -608,9 +596,9 @@ int mb_report_write(const char *const *run_dirs, int n_runs, const char *out_htm
 
 int mb_report_run_folder(const char *run_dir)
 {
-    char html[1200], plots[1200];
-    snprintf(html, sizeof html, "%s/report.html", run_dir);
-    snprintf(plots, sizeof plots, "%s/plots", run_dir);
+    char html[MB_PATH_LEN], plots[MB_PATH_LEN];
+    MB_TRY(mb_path(html, sizeof html, "%s/report.html", run_dir));
+    MB_TRY(mb_path(plots, sizeof plots, "%s/plots", run_dir));
     const char *dirs[1] = {run_dir};
     return mb_report_write(dirs, 1, html, plots);
 }

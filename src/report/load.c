@@ -1,5 +1,6 @@
 /* report/load.c — reads a run folder for the report: metrics.jsonl (one JSON
  * object per generation, required), manifest.json and config.ini (optional). */
+#include "mb_files.h"
 #include "mb_report.h"
 
 #include <errno.h>
@@ -7,53 +8,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
-/* The whole file at path into a NUL-terminated buffer; NULL (errno set) on failure. */
-static char *read_text(const char *path, size_t *len)
+#define MB_REPORT_MAX_FILE ((size_t)1 << 28)
+
+/* The whole file at path into a NUL-terminated buffer; an optional file that is
+ * not there gives *text = NULL. */
+static int read_text(const char *path, const char *what, int optional, char **text,
+                     size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *text = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (cap - n < 65536) {
-            cap = cap ? 2 * cap : 65536;
-            char *t = realloc(text, cap + 1);
-            if (!t) {
-                free(text);
-                fclose(f);
-                errno = ENOMEM;
-                return NULL;
-            }
-            text = t;
-        }
-        const size_t got = fread(text + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    const int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(text);
-        errno = EIO;
-        return NULL;
-    }
-    text[n] = 0;
-    *len = n;
-    return text;
+    struct stat st;
+    *text = NULL;
+    if (optional && stat(path, &st) && errno == ENOENT)
+        return MB_OK;
+    return mb_read_file(path, what, MB_REPORT_MAX_FILE, text, len);
 }
 
 static int load_rows(mb_report_run *run, const char *path)
 {
     size_t len = 0;
-    char *text = read_text(path, &len);
-    if (!text)
-        return mb_fail(errno == ENOENT ? MB_EINPUT : MB_EIO, "%s: cannot read: %s (is %s a "
-                       "madbench run folder?)", path, strerror(errno), run->dir);
+    char *text;
+    if (read_text(path, "metrics of the run", 0, &text, &len) != MB_OK)
+        return mb_fail(MB_EINPUT, "%s (is %s a madbench run folder?)", mb_last_error(),
+                       run->dir);
     int rc = MB_OK, line = 0;
-    char where[1200];
+    char where[MB_PATH_LEN + 16];
     for (char *s = text, *nl; rc == MB_OK && s < text + len; s = nl + 1) {
         nl = memchr(s, '\n', (size_t)(text + len - s));
         if (!nl)
@@ -88,28 +67,33 @@ static int load_rows(mb_report_run *run, const char *path)
 int mb_report_run_load(mb_report_run *run, const char *dir)
 {
     memset(run, 0, sizeof *run);
-    snprintf(run->dir, sizeof run->dir, "%s", dir);
+    MB_TRY(mb_path(run->dir, sizeof run->dir, "%s", dir));
     size_t dl = strlen(run->dir);
     while (dl > 1 && run->dir[dl - 1] == '/')
         run->dir[--dl] = 0;
     const char *slash = strrchr(run->dir, '/');
     snprintf(run->name, sizeof run->name, "%s", slash && slash[1] ? slash + 1 : run->dir);
 
-    char path[1100];
-    snprintf(path, sizeof path, "%s/metrics.jsonl", run->dir);
-    int rc = load_rows(run, path);
+    char path[MB_PATH_LEN];
+    int rc = mb_path(path, sizeof path, "%s/metrics.jsonl", run->dir);
+    if (rc == MB_OK)
+        rc = load_rows(run, path);
     size_t len;
-    snprintf(path, sizeof path, "%s/manifest.json", run->dir);
-    char *text = rc == MB_OK ? read_text(path, &len) : NULL;
+    char *text = NULL;
+    if (rc == MB_OK)
+        rc = mb_path(path, sizeof path, "%s/manifest.json", run->dir);
+    if (rc == MB_OK)
+        rc = read_text(path, "manifest", 1, &text, &len);
     if (text) {
         rc = mb_json_parse(text, len, path, &run->manifest);
         if (rc == MB_OK && !json_is_object(run->manifest))
             rc = mb_fail(MB_EINPUT, "%s: expected a JSON object", path);
         free(text);
     }
-    snprintf(path, sizeof path, "%s/config.ini", run->dir);
     if (rc == MB_OK)
-        run->config = read_text(path, &len);
+        rc = mb_path(path, sizeof path, "%s/config.ini", run->dir);
+    if (rc == MB_OK)
+        rc = read_text(path, "configuration", 1, &run->config, &len);
     if (rc != MB_OK)
         mb_report_run_free(run);
     return rc;

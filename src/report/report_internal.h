@@ -3,6 +3,7 @@
 #ifndef MB_REPORT_INTERNAL_H
 #define MB_REPORT_INTERNAL_H
 
+#include "mb_files.h"
 #include "mb_report.h"
 #include "mb_svg.h"
 

@@ -1,8 +1,26 @@
-/* util/image_write.c — image grids as PNG through stb_image_write (Debian libstb). */
+/* util/image_write.c — PNG files through stb_image_write (Debian libstb). */
+#include "mb_files.h"
 #include "mb_image.h"
 
 #include <stb/stb_image_write.h>
 #include <stdlib.h>
+
+static void to_file(void *context, void *data, int size)
+{
+    fwrite(data, 1, (size_t)size, context); /* errors are checked once, at the close */
+}
+
+int mb_write_png(const char *path, int width, int height, int channels,
+                 const unsigned char *pixels)
+{
+    /* stbi_write_png reports no I/O error: write through a checked temporary file */
+    mb_out_file out;
+    MB_TRY(mb_out_open(&out, path));
+    const int ok = stbi_write_png_to_func(to_file, out.f, width, height, channels, pixels,
+                                          width * channels);
+    return mb_out_close(&out, ok ? MB_OK : mb_fail(MB_ENOMEM, "%s: cannot encode the PNG "
+                                                   "(out of memory)", path));
+}
 
 int mb_write_png_grid(const char *path, const float *images, int n, int channels,
                       int height, int width, int columns)
@@ -28,7 +46,7 @@ int mb_write_png_grid(const char *path, const float *images, int n, int channels
                         (unsigned char)(v * 255.0f + 0.5f);
                 }
     }
-    const int ok = stbi_write_png(path, gw, gh, channels, grid, gw * channels);
+    const int rc = mb_write_png(path, gw, gh, channels, grid);
     free(grid);
-    return ok ? MB_OK : mb_fail(MB_EIO, "%s: cannot write PNG", path);
+    return rc;
 }
