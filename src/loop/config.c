@@ -1,9 +1,9 @@
 /* loop/config.c — the run configuration: one table of keys drives the parser,
  * the defaults, `madbench run --help` and the resolved config written to each run. */
+#include "mb_files.h"
 #include "mb_loop.h"
 
 #include <errno.h>
-#include <ini.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +33,9 @@ static const char *const export_names[] = {"none", "png", "idx", NULL};
 
 #define F(field) offsetof(mb_run_config, field), sizeof(((mb_run_config *)0)->field)
 #define BIG 1e15
+/* Image counts are ints in memory: far beyond any real data set, and n * image
+ * size stays within size_t. */
+#define MAX_IMAGES 1e8
 
 static const config_key keys[] = {
     {"run.name", K_STRING, F(name), NULL, 0, 0, "run folder name under run.out"},
@@ -43,9 +46,9 @@ static const config_key keys[] = {
     {"run.out", K_STRING, F(out), NULL, 0, 0, "folder that holds the run folders"},
     {"data.source", K_STRING, F(source), NULL, 0, 0,
      "real data: fashion-mnist, shapes, shapes32, an IDX / CIFAR path or an image folder"},
-    {"data.n_real", K_LONG, F(n_real), NULL, 1, BIG,
+    {"data.n_real", K_LONG, F(n_real), NULL, 1, MAX_IMAGES,
      "real training images (fresh-data: per generation)"},
-    {"data.n_test", K_LONG, F(n_test), NULL, 2, BIG,
+    {"data.n_test", K_LONG, F(n_test), NULL, 2, MAX_IMAGES,
      "real test images: the reference set of every metric"},
     {"data.imbalance", K_STRING, F(imbalance), NULL, 0, 0,
      "CLASS:SHARE[,CLASS:SHARE] shares imposed on the real training data (empty: none)"},
@@ -62,7 +65,7 @@ static const config_key keys[] = {
      "1: start each generation from the previous model; 0: from scratch"},
     {"generate.generator", K_ENUM, F(generator), generator_names, 0, 0,
      "vae, ae-gauss, ae-gmm or recon"},
-    {"generate.n_synthetic", K_LONG, F(n_synthetic), NULL, 0, BIG,
+    {"generate.n_synthetic", K_LONG, F(n_synthetic), NULL, 0, MAX_IMAGES,
      "synthetic images per generation (0: data.n_real)"},
     {"generate.lambda", K_DOUBLE, F(lambda), NULL, 0, 1e6,
      "sampling bias: z ~ N(0, lambda I) (scales the fitted covariance for ae-*)"},
@@ -152,6 +155,28 @@ static void enum_list(const config_key *k, char *out, size_t len)
         snprintf(out + strlen(out), len - strlen(out), "%s%s", i ? ", " : "", k->names[i]);
 }
 
+/* config.ini must read back exactly what was set: no control characters (a tab
+ * or a newline), no leading or trailing blank (trimmed by the reader), no ';'
+ * after a blank (an inline comment). */
+static int check_string(const char *key, const char *value, const char *where)
+{
+    const size_t n = strlen(value);
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char c = (unsigned char)value[i];
+        if (c < 0x20 || c == 0x7f)
+            return mb_fail(MB_EINPUT, "%s: %s = '%s' holds the control character 0x%02x "
+                           "(expected printable characters)", where, key, value, c);
+        if (c == ';' && (i == 0 || value[i - 1] == ' '))
+            return mb_fail(MB_EINPUT, "%s: %s = '%s' has a ';' first or after a blank, which "
+                           "config.ini reads as a comment (expected neither)", where, key,
+                           value);
+    }
+    if (n && (value[0] == ' ' || value[n - 1] == ' '))
+        return mb_fail(MB_EINPUT, "%s: %s = '%s' starts or ends with a blank (expected "
+                       "none: config.ini trims them)", where, key, value);
+    return MB_OK;
+}
+
 int mb_run_config_set(mb_run_config *cfg, const char *key, const char *value, const char *where)
 {
     const config_key *k = find_key(key);
@@ -163,6 +188,7 @@ int mb_run_config_set(mb_run_config *cfg, const char *key, const char *value, co
         if (strlen(value) >= k->size)
             return mb_fail(MB_EINPUT, "%s: %s is longer than %zu characters", where, key,
                            k->size - 1);
+        MB_TRY(check_string(key, value, where));
         memcpy(field, value, strlen(value) + 1);
         return MB_OK;
     }
@@ -194,37 +220,74 @@ int mb_run_config_set(mb_run_config *cfg, const char *key, const char *value, co
     return MB_OK;
 }
 
-typedef struct {
-    mb_run_config *cfg;
-    const char *path;
-    int rc;
-} ini_state;
-
-/* Debian's inih reports no line numbers to the handler; the file and the key
- * locate an error well enough. */
-static int on_ini_key(void *user, const char *section, const char *name, const char *value)
+/* s with leading and trailing blanks cut (in place). */
+static char *trim(char *s)
 {
-    ini_state *s = user;
-    char key[256], where[MB_PATH_MAX + 32];
-    snprintf(key, sizeof key, "%s%s%s", section, section[0] ? "." : "", name);
-    snprintf(where, sizeof where, "%s", s->path);
-    if (s->rc == MB_OK)
-        s->rc = mb_run_config_set(s->cfg, key, value, where);
-    return s->rc == MB_OK;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+        *--e = 0;
+    return s;
 }
 
+/* One line of config.ini (NUL-terminated, modified in place). */
+static int load_line(mb_run_config *cfg, char *line, char *section, size_t section_size,
+                     const char *where)
+{
+    for (char *c = line; *c; c++)
+        if (*c == ';' && c > line && (c[-1] == ' ' || c[-1] == '\t')) {
+            *c = 0; /* an inline comment */
+            break;
+        }
+    char *t = trim(line);
+    if (!*t || *t == '#' || *t == ';')
+        return MB_OK;
+    if (*t == '[') {
+        char *close = strchr(t, ']');
+        if (!close || close[1] || (size_t)(close - t - 1) >= section_size)
+            return mb_fail(MB_EINPUT, "%s: '%s' is not a section line (expected [name])",
+                           where, t);
+        snprintf(section, section_size, "%.*s", (int)(close - t - 1), t + 1);
+        return MB_OK;
+    }
+    char *eq = strchr(t, '=');
+    if (!eq)
+        return mb_fail(MB_EINPUT, "%s: not an INI line (expected [section] or key = value)",
+                       where);
+    *eq = 0;
+    char key[256];
+    if (snprintf(key, sizeof key, "%s%s%s", section, section[0] ? "." : "", trim(t)) >=
+        (int)sizeof key)
+        return mb_fail(MB_EINPUT, "%s: key too long (madbench run --help lists the keys)",
+                       where);
+    return mb_run_config_set(cfg, key, trim(eq + 1), where);
+}
+
+/* INI as config.ini is written: [section], key = value, '#' or ';' comment lines,
+ * a ';' after a blank starts a comment. Lines of any length, so a value reads
+ * back exactly as mb_run_config_write wrote it. */
 int mb_run_config_load(mb_run_config *cfg, const char *path)
 {
-    ini_state s = {cfg, path, MB_OK};
-    const int r = ini_parse(path, on_ini_key, &s);
-    if (s.rc != MB_OK)
-        return s.rc;
-    if (r < 0)
-        return mb_fail(MB_EIO, "%s: cannot open the config file", path);
-    if (r > 0)
-        return mb_fail(MB_EINPUT, "%s:%d: not an INI line (expected [section] or key = value)",
-                       path, r);
-    return MB_OK;
+    char *text;
+    size_t len;
+    MB_TRY(mb_read_file(path, "config file", (size_t)1 << 20, &text, &len));
+    if (strlen(text) != len) {
+        free(text);
+        return mb_fail(MB_EINPUT, "%s: holds a NUL byte (expected an INI text file)", path);
+    }
+    char section[64] = "", where[MB_PATH_LEN + 32];
+    int rc = MB_OK, line = 0;
+    for (char *s = text; rc == MB_OK && *s;) {
+        char *nl = s + strcspn(s, "\n");
+        const int last = *nl == 0;
+        *nl = 0;
+        snprintf(where, sizeof where, "%s:%d", path, ++line);
+        rc = load_line(cfg, s, section, sizeof section, where);
+        s = last ? nl : nl + 1;
+    }
+    free(text);
+    return rc;
 }
 
 int mb_run_config_check(const mb_run_config *c)
@@ -242,8 +305,15 @@ int mb_run_config_check(const mb_run_config *c)
     if (c->detector && c->watermark)
         return mb_fail(MB_EINPUT, "config: provenance.detector and watermark.enabled are two "
                        "detectors of the same thing (expected at most one)");
-    if (!strcmp(c->name, "") || strchr(c->name, '/'))
-        return mb_fail(MB_EINPUT, "config: run.name = '%s' (expected a folder name)", c->name);
+    /* "." or ".." would put the run's files into run.out or its parent */
+    if (!strcmp(c->name, "") || !strcmp(c->name, ".") || !strcmp(c->name, "..") ||
+        strchr(c->name, '/'))
+        return mb_fail(MB_EINPUT, "config: run.name = '%s' (expected a folder name: not "
+                       "empty, '.' or '..', without '/')", c->name);
+    MB_TRY(check_string("run.name", c->name, "config"));
+    if (strcmp(c->device, "cpu") && strcmp(c->device, "cuda") && strcmp(c->device, "auto"))
+        return mb_fail(MB_EINPUT, "config: run.device = '%s' (expected cpu, cuda or auto)",
+                       c->device);
     return MB_OK;
 }
 
