@@ -126,8 +126,17 @@ int mb_train(mb_model *m, const mb_dataset *ds, const mb_train_options *opt,
              double *epoch_loss);
 
 /* ---- checkpoints: versioned header, shapes, CRC-32; written atomically ---- */
-int mb_checkpoint_save(const mb_model *m, const char *path);
-/* Creates *m on be from the file; refuses a corrupt or mismatched file. */
-int mb_checkpoint_load(mb_model *m, mb_backend *be, const char *path);
+/* What a checkpoint belongs to: the loop's generation and configuration hash
+ * (0, 0 outside a loop). */
+typedef struct {
+    int32_t generation;
+    uint64_t config_hash;
+} mb_checkpoint_tag;
+/* tag may be NULL (generation 0, hash 0). */
+int mb_checkpoint_save(const mb_model *m, const char *path, const mb_checkpoint_tag *tag);
+/* Creates *m on be from the file; refuses a corrupt or mismatched file, and one
+ * whose tag differs from *expect (NULL: any tag). */
+int mb_checkpoint_load(mb_model *m, mb_backend *be, const char *path,
+                       const mb_checkpoint_tag *expect);
 
 #endif

@@ -267,7 +267,7 @@ int mb_cli_metrics(int argc, char **argv)
     mb_cpu_set_threads((int)threads);
     mb_backend *be = mb_backend_create(device);
     if (!be)
-        return MB_ENODEVICE;
+        return (int)mb_last_status();
     int rc = run(be, &c, a.positional[0], a.positional[1]);
     mb_backend_destroy(be);
     return rc;

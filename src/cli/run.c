@@ -1,6 +1,12 @@
 /* cli/run.c — `madbench run`: a MAD experiment from a config file and overrides. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "mb_cli.h"
+#include "mb_files.h"
 #include "mb_loop.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 
 #include <libgen.h>
 #include <stdio.h>
@@ -32,14 +38,17 @@ int mb_cli_run(int argc, char **argv)
     mb_run_config cfg;
     mb_run_config_default(&cfg);
     if (resume) {
-        char config[MB_PATH_MAX + 16], dir[MB_PATH_MAX], base[MB_PATH_MAX];
-        snprintf(config, sizeof config, "%s/config.ini", resume);
+        char config[MB_PATH_LEN], dir[PATH_MAX], base[PATH_MAX];
+        /* the real path: "." or "x/.." must name the folder, not become run.name */
+        if (!realpath(resume, dir))
+            return mb_fail(MB_EINPUT, "%s: cannot resume: %s (expected a run folder)", resume,
+                           strerror(errno));
+        memcpy(base, dir, sizeof base);
+        MB_TRY(mb_path(config, sizeof config, "%s/config.ini", dir));
         MB_TRY(mb_run_config_load(&cfg, config));
-        snprintf(dir, sizeof dir, "%s", resume);
-        snprintf(base, sizeof base, "%s", resume);
         /* the folder may have moved since the run started */
-        snprintf(cfg.out, sizeof cfg.out, "%s", dirname(dir));
-        snprintf(cfg.name, sizeof cfg.name, "%s", basename(base));
+        MB_TRY(mb_run_config_set(&cfg, "run.out", dirname(dir), "--resume"));
+        MB_TRY(mb_run_config_set(&cfg, "run.name", basename(base), "--resume"));
         if (a.n_positional)
             return mb_fail(MB_EINPUT, "run: --resume takes the run folder only, not a config file");
     } else if (a.n_positional == 1) {

@@ -63,7 +63,7 @@ static int open_backend(mb_args *a, mb_backend **be)
     MB_TRY(mb_args_long(a, "threads", 0, 0, 1024, &threads));
     mb_cpu_set_threads((int)threads);
     *be = mb_backend_create(mb_args_str(a, "device", "auto"));
-    return *be ? MB_OK : MB_ENODEVICE;
+    return *be ? MB_OK : (int)mb_last_status(); /* 2 for an unknown name, 6 for no device */
 }
 
 int mb_cli_train(int argc, char **argv)
@@ -109,7 +109,7 @@ int mb_cli_train(int argc, char **argv)
                    seconds, (double)epochs * ds.n / seconds);
     }
     if (rc == MB_OK)
-        rc = mb_checkpoint_save(&m, out);
+        rc = mb_checkpoint_save(&m, out, NULL);
     if (rc == MB_OK)
         printf("checkpoint: %s\n", out);
     mb_model_destroy(&m);
@@ -157,7 +157,7 @@ int mb_cli_sample(int argc, char **argv)
     mb_real *z = NULL, *images = NULL;
     float *host = NULL;
     if (rc == MB_OK)
-        rc = mb_checkpoint_load(&m, be, a.positional[0]);
+        rc = mb_checkpoint_load(&m, be, a.positional[0], NULL);
     const size_t img = rc == MB_OK ? mb_model_image_size(&m) : 0;
     if (rc == MB_OK) {
         z = be->alloc(be, (size_t)n * m.cfg.latent * sizeof(mb_real));

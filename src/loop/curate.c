@@ -5,6 +5,7 @@
 #include "loop_internal.h"
 #include "mb_philox.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +170,9 @@ int mb_loop_select(mb_dataset *dst, const mb_dataset *src, const int *idx, int n
 /* dst = a followed by b (images and origins). Either may be empty. */
 int mb_loop_concat(mb_dataset *dst, const mb_dataset *a, const mb_dataset *b)
 {
+    if ((long)a->n + b->n > INT_MAX) /* accumulate: the pool counts its images in an int */
+        return mb_fail(MB_EINPUT, "the pool would hold %ld images (expected at most %d: fewer "
+                       "generations or images per generation)", (long)a->n + b->n, INT_MAX);
     const int n = a->n + b->n;
     const mb_dataset *shape = a->n ? a : b;
     memset(dst, 0, sizeof *dst);

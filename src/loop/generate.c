@@ -4,6 +4,7 @@
 #include "loop_internal.h"
 #include "mb_stats.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,9 @@ int mb_loop_generate(const mb_run_config *cfg, mb_model *m, const mb_dataset *tr
     mb_backend *be = m->be;
     const int d = m->cfg.latent;
     const size_t img = mb_model_image_size(m);
+    if (n < 1 || n > INT_MAX) /* a data set counts its images in an int */
+        return mb_fail(MB_EINPUT, "generation %d: %ld synthetic images (expected 1..%d)", g, n,
+                       INT_MAX);
     MB_TRY(mb_dataset_alloc(out, (int)n, m->cfg.channels, m->cfg.height, m->cfg.width, 0, 0));
     snprintf(out->source, sizeof out->source, "generation %d", g);
     for (long i = 0; i < n; i++)

@@ -18,8 +18,11 @@ typedef struct {
 } mb_loop_state;
 
 int mb_loop_state_save(const mb_loop_state *s, const char *path);
-/* Refuses a state whose config hash differs from config_hash. */
-int mb_loop_state_load(mb_loop_state *s, const char *path, uint64_t config_hash);
+/* Refuses a state whose config hash differs from config_hash, with more than
+ * max_generations done or a pool larger than max_pool images; checks every
+ * size against the file before allocating. */
+int mb_loop_state_load(mb_loop_state *s, const char *path, uint64_t config_hash,
+                       int max_generations, long max_pool);
 void mb_loop_state_free(mb_loop_state *s);
 
 #endif

@@ -10,23 +10,27 @@
  * continues from it and, every random choice being a function of (seed,
  * generation), gives the same numbers as an uninterrupted run. */
 #include "loop_state.h"
+#include "mb_files.h"
 #include "mb_image.h"
 #include "mb_philox.h"
 #include "mb_provenance.h"
 #include "mb_report.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef struct {
     const mb_run_config *cfg;
     const char *command_line;
-    char dir[MB_PATH_MAX + 160];
+    char dir[MB_PATH_LEN];
     mb_backend *be;
     mb_dataset real;      /* the real training pool: T_1, then the real parts */
     mb_dataset test;      /* the reference set of every metric */
@@ -53,9 +57,10 @@ typedef struct {
 
 static const char *phase_names[MB_N_PHASES] = {"train", "generate", "metrics", "curate"};
 
-static void path_in(const run_ctx *r, char *out, size_t len, const char *rel)
+/* out = the run folder / rel; MB_EINPUT when it does not fit (never truncated). */
+static int path_in(const run_ctx *r, char *out, size_t len, const char *rel)
 {
-    snprintf(out, len, "%.*s/%s", (int)(len > 70 ? len - 70 : 1), r->dir, rel);
+    return mb_path(out, len, "%s/%s", r->dir, rel);
 }
 
 static int make_dir(const char *path)
@@ -286,18 +291,15 @@ static int write_tables(const run_ctx *r)
 {
     const char *names[2] = {"metrics.csv", "metrics.jsonl"};
     for (int t = 0; t < 2; t++) {
-        char path[MB_PATH_MAX + 32], tmp[MB_PATH_MAX + 40];
-        path_in(r, path, sizeof path, names[t]);
-        snprintf(tmp, sizeof tmp, "%s.tmp", path);
-        FILE *f = fopen(tmp, "w");
-        if (!f)
-            return mb_fail(MB_EIO, "%s: cannot write: %s", tmp, strerror(errno));
+        char path[MB_PATH_LEN];
+        mb_out_file out;
+        MB_TRY(path_in(r, path, sizeof path, names[t]));
+        MB_TRY(mb_out_open(&out, path));
         if (t == 0)
-            fputs(csv_header, f);
+            fputs(csv_header, out.f);
         for (int g = 0; g <= r->state.generations_done; g++)
-            fputs(t == 0 ? r->state.csv_rows[g] : r->state.json_rows[g], f);
-        if (fclose(f) || rename(tmp, path))
-            return mb_fail(MB_EIO, "%s: cannot write: %s", path, strerror(errno));
+            fputs(t == 0 ? r->state.csv_rows[g] : r->state.json_rows[g], out.f);
+        MB_TRY(mb_out_close(&out, MB_OK));
     }
     return MB_OK;
 }
@@ -305,8 +307,8 @@ static int write_tables(const run_ctx *r)
 /* manifest.json: provenance, the data and judge, progress and timing (docs/formats.md). */
 static int write_manifest(const run_ctx *r, int finished)
 {
-    char path[MB_PATH_MAX + 32], updated[32], hash[20];
-    path_in(r, path, sizeof path, "manifest.json");
+    char path[MB_PATH_LEN], updated[32], hash[20];
+    MB_TRY(path_in(r, path, sizeof path, "manifest.json"));
     now_iso(updated, sizeof updated);
     snprintf(hash, sizeof hash, "%016llx", (unsigned long long)r->data_hash);
     json_t *seconds = json_object();
@@ -337,9 +339,9 @@ static int write_manifest(const run_ctx *r, int finished)
 
 static int write_grid(const run_ctx *r, const mb_dataset *ds, int g)
 {
-    char rel[64], path[MB_PATH_MAX + 64];
+    char rel[64], path[MB_PATH_LEN];
     snprintf(rel, sizeof rel, "grids/gen_%02d.png", g);
-    path_in(r, path, sizeof path, rel);
+    MB_TRY(path_in(r, path, sizeof path, rel));
     const int n = ds->n < 64 ? ds->n : 64;
     return n ? mb_write_png_grid(path, ds->images, n, ds->channels, ds->height, ds->width, 8)
              : MB_OK;
@@ -347,16 +349,16 @@ static int write_grid(const run_ctx *r, const mb_dataset *ds, int g)
 
 static int export_set(const run_ctx *r, const mb_dataset *ds, int g)
 {
-    char rel[64], path[MB_PATH_MAX + 64];
+    char rel[64], path[MB_PATH_LEN];
     if (r->cfg->export_format == MB_EXPORT_PNG) {
         snprintf(rel, sizeof rel, "export/gen_%02d", g);
-        path_in(r, path, sizeof path, rel);
+        MB_TRY(path_in(r, path, sizeof path, rel));
         MB_TRY(make_dir(path));
         return mb_png_folder_write(ds, path);
     }
     if (r->cfg->export_format == MB_EXPORT_IDX) {
         snprintf(rel, sizeof rel, "export/gen_%02d-images-idx3-ubyte.gz", g);
-        path_in(r, path, sizeof path, rel);
+        MB_TRY(path_in(r, path, sizeof path, rel));
         return mb_idx_write(ds, path, NULL);
     }
     return MB_OK;
@@ -603,14 +605,18 @@ static int one_generation(run_ctx *r, int g, double run_start, int first_g)
 
     /* train model g: from scratch, or warm-started from model g-1 */
     double t0 = mb_now_seconds();
-    char ckpt[MB_PATH_MAX + 64], rel[64];
+    char ckpt[MB_PATH_LEN], rel[64];
+    /* a warm start takes generation g-1's checkpoint of this run, and no other */
+    const mb_checkpoint_tag previous = {g - 1, r->state.config_hash};
+    const mb_checkpoint_tag tag = {g, r->state.config_hash};
     mb_model_config mcfg = c->model;
     mcfg.channels = train.channels, mcfg.height = train.height, mcfg.width = train.width;
     mcfg.seed = mb_loop_stream(c, g, MB_PURPOSE_MODEL);
     if (c->warm_start && g > 1) {
         snprintf(rel, sizeof rel, "checkpoints/model_g%02d.ckpt", g - 1);
-        path_in(r, ckpt, sizeof ckpt, rel);
-        rc = mb_checkpoint_load(&model, be, ckpt);
+        rc = path_in(r, ckpt, sizeof ckpt, rel);
+        if (rc == MB_OK)
+            rc = mb_checkpoint_load(&model, be, ckpt, &previous);
     } else {
         rc = mb_model_create(&model, be, &mcfg);
     }
@@ -624,8 +630,9 @@ static int one_generation(run_ctx *r, int g, double run_start, int first_g)
     free(losses);
     if (rc == MB_OK) {
         snprintf(rel, sizeof rel, "checkpoints/model_g%02d.ckpt", g);
-        path_in(r, ckpt, sizeof ckpt, rel);
-        rc = mb_checkpoint_save(&model, ckpt);
+        rc = path_in(r, ckpt, sizeof ckpt, rel);
+        if (rc == MB_OK)
+            rc = mb_checkpoint_save(&model, ckpt, &tag);
     }
     gi.seconds[MB_PHASE_TRAIN] = mb_now_seconds() - t0;
     if (rc != MB_OK)
@@ -682,9 +689,10 @@ static int one_generation(run_ctx *r, int g, double run_start, int first_g)
     for (int p = 0; p < MB_N_PHASES; p++)
         r->state.seconds[p] += gi.seconds[p];
     r->state.generations_done = g;
-    char path[MB_PATH_MAX + 32];
-    path_in(r, path, sizeof path, "state.bin");
-    rc = mb_loop_state_save(&r->state, path);
+    char path[MB_PATH_LEN];
+    rc = path_in(r, path, sizeof path, "state.bin");
+    if (rc == MB_OK)
+        rc = mb_loop_state_save(&r->state, path);
     if (rc == MB_OK)
         rc = write_tables(r);
     if (rc == MB_OK)
@@ -724,9 +732,10 @@ static int generation_zero(run_ctx *r)
         r->state.json_rows[0] = format_json(0, &gi, &res);
         r->state.seconds[MB_PHASE_METRICS] += gi.seconds[MB_PHASE_METRICS];
         r->state.generations_done = 0;
-        char path[MB_PATH_MAX + 32];
-        path_in(r, path, sizeof path, "state.bin");
-        rc = mb_loop_state_save(&r->state, path);
+        char path[MB_PATH_LEN];
+        rc = path_in(r, path, sizeof path, "state.bin");
+        if (rc == MB_OK)
+            rc = mb_loop_state_save(&r->state, path);
     }
     if (rc == MB_OK)
         rc = write_tables(r);
@@ -734,109 +743,155 @@ static int generation_zero(run_ctx *r)
     return rc;
 }
 
-static uint64_t config_hash(const char *config_path)
+/* Hash of the run's config.ini without its first line (which names the version
+ * only), so that a resumed run can tell whether its configuration changed. */
+static int config_hash(const char *config_path, uint64_t *hash)
 {
-    FILE *f = fopen(config_path, "rb");
-    uint64_t h = 0xcbf29ce484222325ull;
-    if (!f)
-        return h;
-    char buf[4096];
-    size_t n;
-    int first_line = 1;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
-        size_t skip = 0;
-        if (first_line) { /* the comment line names the version only */
-            const char *nl = memchr(buf, '\n', n);
-            skip = nl ? (size_t)(nl - buf) + 1 : 0;
-            first_line = 0;
-        }
-        h = fnv1a(h, buf + skip, n - skip);
-    }
-    fclose(f);
-    return h;
+    char *text;
+    size_t len;
+    MB_TRY(mb_read_file(config_path, "config file", (size_t)1 << 20, &text, &len));
+    const char *nl = memchr(text, '\n', len);
+    const size_t skip = nl ? (size_t)(nl - text) + 1 : 0;
+    *hash = fnv1a(0xcbf29ce484222325ull, text + skip, len - skip);
+    free(text);
+    return MB_OK;
 }
 
-int mb_run(const mb_run_config *cfg, int resume, const char *command_line)
+/* One run or resume at a time in a run folder: an exclusive lock on run.lock for
+ * the life of the process (released by the kernel however the process ends). */
+static int lock_run_folder(const run_ctx *r, int *fd)
 {
-    run_ctx r = {.cfg = cfg, .command_line = command_line};
-    mb_dataset judge_train = {0};
-    int rc = mb_run_config_check(cfg);
-    if (rc != MB_OK)
-        return rc;
-    now_iso(r.started, sizeof r.started);
-    snprintf(r.dir, sizeof r.dir, "%s/%s", cfg->out, cfg->name);
-    char path[MB_PATH_MAX + 64];
-    path_in(&r, path, sizeof path, "state.bin");
+    char path[MB_PATH_LEN];
+    MB_TRY(path_in(r, path, sizeof path, "run.lock"));
+    *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (*fd < 0)
+        return mb_fail(MB_EIO, "%s: cannot create the lock file: %s", path, strerror(errno));
+    if (flock(*fd, LOCK_EX | LOCK_NB)) {
+        const int e = errno;
+        char pid[32] = "";
+        const ssize_t n = e == EWOULDBLOCK ? pread(*fd, pid, sizeof pid - 1, 0) : -1;
+        pid[n > 0 ? n : 0] = 0;
+        pid[strcspn(pid, "\n")] = 0;
+        close(*fd);
+        *fd = -1;
+        if (e == EWOULDBLOCK)
+            return mb_fail(MB_EINPUT, "%s: already running (pid %s) (expected one run or "
+                           "resume at a time in a run folder)", r->dir, pid[0] ? pid : "?");
+        return mb_fail(MB_EIO, "%s: cannot lock: %s", path, strerror(e));
+    }
+    char pid[32];
+    const int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(*fd, 0) || pwrite(*fd, pid, (size_t)n, 0) != n)
+        mb_warn("%s: cannot record the pid: %s", path, strerror(errno));
+    return MB_OK;
+}
+
+/* The run once its folder is locked: start, or continue from state.bin. */
+static int run_locked(run_ctx *r, int resume)
+{
+    const mb_run_config *cfg = r->cfg;
+    char path[MB_PATH_LEN], state_path[MB_PATH_LEN];
+    MB_TRY(path_in(r, state_path, sizeof state_path, "state.bin"));
     struct stat st;
-    if (!resume && stat(path, &st) == 0)
+    const int have_state = stat(state_path, &st) == 0;
+    if (!resume && have_state)
         return mb_fail(MB_EINPUT, "%s: a run already exists here (continue it with --resume, "
-                       "or choose another run.name)", r.dir);
-    MB_TRY(make_dir(cfg->out));
-    MB_TRY(make_dir(r.dir));
+                       "or choose another run.name)", r->dir);
     const char *subdirs[] = {"grids", "checkpoints", "export"};
     for (size_t i = 0; i < MB_ARRAY_LEN(subdirs); i++) {
-        path_in(&r, path, sizeof path, subdirs[i]);
+        MB_TRY(path_in(r, path, sizeof path, subdirs[i]));
         MB_TRY(make_dir(path));
     }
-    path_in(&r, path, sizeof path, "config.ini");
+    MB_TRY(path_in(r, path, sizeof path, "config.ini"));
     if (!resume)
         MB_TRY(mb_run_config_write(cfg, path));
-    const uint64_t hash = config_hash(path);
+    uint64_t hash;
+    MB_TRY(config_hash(path, &hash));
+    /* a changed configuration or a broken state fails now, before hours of data
+     * loading and judge training; the pool holds at most n_real images per generation */
+    if (resume && have_state) {
+        MB_TRY(mb_loop_state_load(&r->state, state_path, hash, cfg->generations,
+                                  cfg->n_real * (long)cfg->generations));
+    } else {
+        r->state.config_hash = hash;
+    }
 
     mb_cpu_set_threads(cfg->threads);
-    r.be = mb_backend_create(cfg->device);
-    if (!r.be)
-        return MB_ENODEVICE;
-    mb_progress("run: %s on %s (%s)\n", r.dir, r.be->name, r.be->device_name);
-    rc = load_data(&r, &judge_train);
+    r->be = mb_backend_create(cfg->device);
+    if (!r->be)
+        return (int)mb_last_status();
+    mb_progress("run: %s on %s (%s)\n", r->dir, r->be->name, r->be->device_name);
+    mb_dataset judge_train = {0};
+    int rc = load_data(r, &judge_train);
     if (rc == MB_OK)
-        rc = prepare_metrics(&r, &judge_train);
+        rc = prepare_metrics(r, &judge_train);
     mb_dataset_free(&judge_train);
     if (rc == MB_OK && cfg->watermark) {
-        const size_t per = (size_t)r.test.channels * r.test.height * r.test.width;
-        double *score = malloc((size_t)r.test.n * sizeof *score);
-        r.pattern = malloc(per * sizeof *r.pattern);
-        if (!score || !r.pattern) {
+        const size_t per = (size_t)r->test.channels * r->test.height * r->test.width;
+        double *score = malloc((size_t)r->test.n * sizeof *score);
+        r->pattern = malloc(per * sizeof *r->pattern);
+        if (!score || !r->pattern) {
             rc = mb_fail(MB_ENOMEM, "out of memory");
         } else {
-            mb_watermark_pattern((uint64_t)cfg->watermark_key, per, r.pattern);
-            mb_watermark_scores(&r.test, r.pattern, score);
+            mb_watermark_pattern((uint64_t)cfg->watermark_key, per, r->pattern);
+            mb_watermark_scores(&r->test, r->pattern, score);
             long hits = 0;
-            for (int i = 0; i < r.test.n; i++)
+            for (int i = 0; i < r->test.n; i++)
                 hits += score[i] > cfg->watermark_threshold;
-            r.wm_fpr = (double)hits / r.test.n;
+            r->wm_fpr = (double)hits / r->test.n;
         }
         free(score);
     }
-    path_in(&r, path, sizeof path, "state.bin");
-    if (rc == MB_OK && resume && stat(path, &st) == 0) {
-        rc = mb_loop_state_load(&r.state, path, hash);
-        if (rc == MB_OK)
-            mb_progress("run: resuming after generation %d of %d\n", r.state.generations_done,
-                        cfg->generations);
-    } else if (rc == MB_OK) {
-        r.state.config_hash = hash;
-        rc = generation_zero(&r);
-    }
-    const int first = r.state.generations_done + 1;
+    const mb_dataset *pool = &r->state.pool;
+    if (rc == MB_OK && resume && have_state && pool->n > 0 &&
+        (pool->channels != r->real.channels || pool->height != r->real.height ||
+         pool->width != r->real.width))
+        rc = mb_fail(MB_EINPUT, "%s: the pool holds %dx%dx%d images, the data %dx%dx%d "
+                     "(expected the run state of this run)", state_path, pool->channels,
+                     pool->height, pool->width, r->real.channels, r->real.height,
+                     r->real.width);
+    if (rc == MB_OK && resume && have_state)
+        mb_progress("run: resuming after generation %d of %d\n", r->state.generations_done,
+                    cfg->generations);
+    else if (rc == MB_OK)
+        rc = generation_zero(r);
+    if (rc != MB_OK)
+        return rc;
+    const int first = r->state.generations_done + 1;
     const double start = mb_now_seconds();
     for (int g = first; rc == MB_OK && g <= cfg->generations; g++)
-        rc = one_generation(&r, g, start, first);
+        rc = one_generation(r, g, start, first);
     if (rc == MB_OK && first > cfg->generations)
         mb_progress("run: all %d generations were already done\n", cfg->generations);
     if (rc == MB_OK)
-        rc = write_manifest(&r, 1);
-    int report_rc = rc == MB_OK ? mb_report_run_folder(r.dir) : rc;
+        rc = write_manifest(r, 1);
+    int report_rc = rc == MB_OK ? mb_report_run_folder(r->dir) : rc;
     if (rc == MB_OK)
-        printf("results: %s (%smetrics.csv, metrics.jsonl, manifest.json, grids/)\n", r.dir,
+        printf("results: %s (%smetrics.csv, metrics.jsonl, manifest.json, grids/)\n", r->dir,
                report_rc == MB_OK ? "report.html, " : "");
     if (rc == MB_OK && report_rc != MB_OK) { /* the results stand, but the run did not finish its job */
         char why[512];
         snprintf(why, sizeof why, "%s", mb_last_error());
         rc = mb_fail(report_rc, "%s: the results are complete but report.html was not written: "
-                     "%s (retry: madbench report %s)", r.dir, why, r.dir);
+                     "%s (retry: madbench report %s)", r->dir, why, r->dir);
     }
+    return rc;
+}
 
+int mb_run(const mb_run_config *cfg, int resume, const char *command_line)
+{
+    run_ctx r = {.cfg = cfg, .command_line = command_line};
+    MB_TRY(mb_run_config_check(cfg));
+    now_iso(r.started, sizeof r.started);
+    MB_TRY(mb_path(r.dir, sizeof r.dir, "%s/%s", cfg->out, cfg->name));
+    /* the longest path the run will write must fit: refuse now, not after hours */
+    char longest[MB_PATH_LEN];
+    MB_TRY(path_in(&r, longest, sizeof longest, "export/gen_1000-images-idx3-ubyte.gz.tmp"));
+    MB_TRY(make_dir(cfg->out));
+    MB_TRY(make_dir(r.dir));
+    int lock;
+    MB_TRY(lock_run_folder(&r, &lock));
+    const int rc = run_locked(&r, resume);
     mb_loop_state_free(&r.state);
     mb_metrics_ref_destroy(r.ref);
     mb_judge_destroy(&r.judge);
@@ -845,5 +900,6 @@ int mb_run(const mb_run_config *cfg, int resume, const char *command_line)
     free(r.ref_attr);
     free(r.pattern);
     mb_backend_destroy(r.be);
+    close(lock);
     return rc;
 }

@@ -2,6 +2,7 @@
  * done, their metric rows, and the curated synthetic pool. Written after every
  * generation to a temporary file, fsync'ed and renamed, with a CRC-32. */
 #include "loop_state.h"
+#include "mb_files.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <zlib.h>
 
 #define STATE_MAGIC "MBSTATE1"
+#define MB_STATE_MAX_SIDE 16384 /* as the data readers */
 
 typedef struct {
     unsigned char *data;
@@ -83,9 +85,13 @@ int mb_loop_state_save(const mb_loop_state *s, const char *path)
         return mb_fail(MB_ENOMEM, "out of memory writing the run state");
     }
 
-    char tmp[MB_PATH_MAX + 8];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int rc = MB_OK, fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    char tmp[MB_PATH_LEN];
+    int rc = mb_path(tmp, sizeof tmp, "%s.tmp", path);
+    if (rc != MB_OK) {
+        free(b.data);
+        return rc;
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         rc = mb_fail(MB_EIO, "%s: cannot create: %s", tmp, strerror(errno));
     for (size_t done = 0; rc == MB_OK && done < b.len;) {
@@ -99,10 +105,12 @@ int mb_loop_state_save(const mb_loop_state *s, const char *path)
     }
     if (rc == MB_OK && fsync(fd))
         rc = mb_fail(MB_EIO, "%s: fsync failed: %s", tmp, strerror(errno));
-    if (fd >= 0)
-        close(fd);
+    if (fd >= 0 && close(fd) && rc == MB_OK)
+        rc = mb_fail(MB_EIO, "%s: close failed: %s", tmp, strerror(errno));
     if (rc == MB_OK && rename(tmp, path))
         rc = mb_fail(MB_EIO, "%s: cannot rename: %s", tmp, strerror(errno));
+    if (rc != MB_OK && fd >= 0)
+        unlink(tmp); /* no half-written state left behind */
     free(b.data);
     return rc;
 }
@@ -134,32 +142,23 @@ static char *get_string(reader *r)
     return s;
 }
 
-int mb_loop_state_load(mb_loop_state *s, const char *path, uint64_t config_hash)
+int mb_loop_state_load(mb_loop_state *s, const char *path, uint64_t config_hash,
+                       int max_generations, long max_pool)
 {
     memset(s, 0, sizeof *s);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return mb_fail(MB_EINPUT, "%s: cannot open the run state (%s): nothing to resume",
-                       path, strerror(errno));
-    fseek(f, 0, SEEK_END);
-    const long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *data = len > 0 ? malloc((size_t)len) : NULL;
-    const int ok = data && fread(data, 1, (size_t)len, f) == (size_t)len;
-    fclose(f);
-    if (!ok) {
-        free(data);
-        return mb_fail(MB_EIO, "%s: cannot read the run state", path);
-    }
+    char *data;
+    size_t len;
+    MB_TRY(mb_read_file(path, "run state", (size_t)1 << 40, &data, &len));
     int rc = MB_OK;
     uint32_t stored, version = 0;
-    reader r = {data, data + len};
+    reader r = {(unsigned char *)data, (unsigned char *)data + len};
     if (len < 12 || memcmp(data, STATE_MAGIC, 8)) {
-        rc = mb_fail(MB_EINPUT, "%s: not a madbench run state", path);
+        rc = mb_fail(MB_EINPUT, "%s: not a madbench run state (%zu bytes, expected the "
+                     "'%s' header)", path, len, STATE_MAGIC);
         goto done;
     }
     memcpy(&stored, data + len - 4, 4);
-    if (stored != (uint32_t)crc32(0L, data, (uInt)(len - 4))) {
+    if (stored != (uint32_t)crc32(0L, (const Bytef *)data, (uInt)(len - 4))) {
         rc = mb_fail(MB_EINPUT, "%s: checksum mismatch: the run state is corrupt", path);
         goto done;
     }
@@ -178,6 +177,11 @@ int mb_loop_state_load(mb_loop_state *s, const char *path, uint64_t config_hash)
                      "(expected the config.ini saved in the run folder)", path);
         goto done;
     }
+    if (s->generations_done > max_generations) {
+        rc = mb_fail(MB_EINPUT, "%s: %d generations done, but the run has %d (expected the "
+                     "run state of this run)", path, s->generations_done, max_generations);
+        goto done;
+    }
     for (int g = 0; g <= s->generations_done; g++) {
         s->csv_rows[g] = get_string(&r);
         s->json_rows[g] = get_string(&r);
@@ -186,22 +190,34 @@ int mb_loop_state_load(mb_loop_state *s, const char *path, uint64_t config_hash)
             goto done;
         }
     }
+    /* every field checked before anything is allocated: the pool must be what this
+     * configuration can make, and the file must hold all of it and nothing more */
     int32_t shape[4];
-    if (!get(&r, shape, sizeof shape) || shape[0] < 0) {
-        rc = mb_fail(MB_EINPUT, "%s: truncated pool", path);
+    if (!get(&r, shape, sizeof shape) || shape[0] < 0 || shape[0] > max_pool ||
+        (shape[0] > 0 && (shape[1] < 1 || shape[1] > 4 || shape[2] < 1 ||
+                          shape[2] > MB_STATE_MAX_SIDE || shape[3] < 1 ||
+                          shape[3] > MB_STATE_MAX_SIDE))) {
+        rc = mb_fail(MB_EINPUT, "%s: the pool's shape is invalid for this run (expected at "
+                     "most %ld images of 1..4 channels)", path, max_pool);
         goto done;
     }
     mb_dataset *p = &s->pool;
     p->channels = shape[1], p->height = shape[2], p->width = shape[3];
     if (shape[0] > 0) {
-        if ((rc = mb_dataset_alloc(p, shape[0], shape[1], shape[2], shape[3], 0, 0)) != MB_OK)
-            goto done;
-        const size_t values = (size_t)p->n * p->channels * p->height * p->width;
-        if (!get(&r, p->images, values * sizeof(float)) ||
-            !get(&r, p->origin, (size_t)p->n * sizeof *p->origin)) {
-            rc = mb_fail(MB_EINPUT, "%s: truncated pool", path);
+        const size_t values = (size_t)shape[0] * shape[1] * shape[2] * shape[3];
+        const size_t bytes = values * sizeof(float) + (size_t)shape[0] * sizeof *p->origin;
+        if ((size_t)(r.end - r.p) != bytes) {
+            rc = mb_fail(MB_EINPUT, "%s: the pool of %d images needs %zu bytes, the file "
+                         "holds %zu (truncated or corrupt)", path, shape[0], bytes,
+                         (size_t)(r.end - r.p));
             goto done;
         }
+        if ((rc = mb_dataset_alloc(p, shape[0], shape[1], shape[2], shape[3], 0, 0)) != MB_OK)
+            goto done;
+        get(&r, p->images, values * sizeof(float));
+        get(&r, p->origin, (size_t)p->n * sizeof *p->origin);
+    } else if (r.p != r.end) {
+        rc = mb_fail(MB_EINPUT, "%s: unexpected data after the run state", path);
     }
 done:
     free(data);

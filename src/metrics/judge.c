@@ -275,7 +275,7 @@ static int ae_prepare(mb_judge *j, const mb_dataset *train)
     j->is_ae = 1;
     j->dim = mc.latent;
     mb_judge_cache_path(j, "ckpt");
-    if (!j->cfg.no_cache && mb_checkpoint_load(&j->ae, j->be, j->cache_path) == MB_OK) {
+    if (!j->cfg.no_cache && mb_checkpoint_load(&j->ae, j->be, j->cache_path, NULL) == MB_OK) {
         j->from_cache = 1;
         mb_progress("judge: autoencoder loaded from %s\n", j->cache_path);
         return MB_OK;
@@ -287,7 +287,7 @@ static int ae_prepare(mb_judge *j, const mb_dataset *train)
     mb_train_options to = {.epochs = j->cfg.ae_epochs, .seed = j->cfg.seed, .progress = 1,
                            .label = "judge AE"};
     MB_TRY(mb_train(&j->ae, train, &to, NULL));
-    if (!j->cfg.no_cache && mb_checkpoint_save(&j->ae, j->cache_path) != MB_OK)
+    if (!j->cfg.no_cache && mb_checkpoint_save(&j->ae, j->cache_path, NULL) != MB_OK)
         mb_warn("judge cache not written: %s", mb_last_error());
     return MB_OK;
 }

@@ -3,10 +3,12 @@
  *   "MADBENCH" (8 bytes) | u32 version | u32 bytes per real |
  *   i32 kind, channels, height, width, conv1, conv2, latent, loss, batch |
  *   f32 beta, lr, beta1, beta2, eps | u64 seed, n_params | i64 step | u64 noise_counter |
+ *   i32 generation, i32 reserved | u64 config_hash (mb_checkpoint_tag) |
  *   reals: parameters, Adam m, Adam v (n_params each) | u32 CRC-32 of all the above
  *
  * Little-endian, as every machine madbench targets. Written to a temporary file,
  * fsync'ed and renamed, so a crash never leaves a half-written checkpoint. */
+#include "mb_files.h"
 #include "mb_model.h"
 
 #include <errno.h>
@@ -18,7 +20,7 @@
 #include <zlib.h>
 
 #define MB_CKPT_MAGIC "MADBENCH"
-#define MB_CKPT_VERSION 1u
+#define MB_CKPT_VERSION 2u /* 2: the tag (generation, config hash) */
 
 typedef struct {
     char magic[8];
@@ -28,6 +30,8 @@ typedef struct {
     uint64_t seed, n_params;
     int64_t step;
     uint64_t noise_counter;
+    int32_t generation, reserved;
+    uint64_t config_hash;
 } mb_ckpt_header;
 
 static int write_all(int fd, const void *buf, size_t len, const char *path)
@@ -44,7 +48,7 @@ static int write_all(int fd, const void *buf, size_t len, const char *path)
     return MB_OK;
 }
 
-int mb_checkpoint_save(const mb_model *m, const char *path)
+int mb_checkpoint_save(const mb_model *m, const char *path, const mb_checkpoint_tag *tag)
 {
     mb_backend *be = m->be;
     const mb_model_config *c = &m->cfg;
@@ -58,6 +62,8 @@ int mb_checkpoint_save(const mb_model *m, const char *path)
     h.beta = c->beta, h.lr = c->adam.lr, h.beta1 = c->adam.beta1, h.beta2 = c->adam.beta2;
     h.eps = c->adam.eps, h.seed = c->seed, h.n_params = m->n_params, h.step = m->step;
     h.noise_counter = m->noise_counter;
+    if (tag)
+        h.generation = tag->generation, h.config_hash = tag->config_hash;
 
     const size_t state_bytes = 3 * m->n_params * sizeof(mb_real);
     mb_real *state = mb_host_alloc(state_bytes, "checkpoint");
@@ -68,10 +74,10 @@ int mb_checkpoint_save(const mb_model *m, const char *path)
     uint32_t crc = (uint32_t)crc32(0L, (const Bytef *)&h, sizeof h);
     crc = (uint32_t)crc32(crc, (const Bytef *)state, (uInt)state_bytes);
 
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int rc = fd < 0 ? mb_fail(MB_EIO, "%s: cannot create: %s", tmp, strerror(errno)) : MB_OK;
+    char tmp[MB_PATH_LEN];
+    int fd = -1, rc = mb_path(tmp, sizeof tmp, "%s.tmp", path);
+    if (rc == MB_OK && (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
+        rc = mb_fail(MB_EIO, "%s: cannot create: %s", tmp, strerror(errno));
     if (rc == MB_OK)
         rc = write_all(fd, &h, sizeof h, tmp);
     if (rc == MB_OK)
@@ -84,45 +90,18 @@ int mb_checkpoint_save(const mb_model *m, const char *path)
         rc = mb_fail(MB_EIO, "%s: close failed: %s", tmp, strerror(errno));
     if (rc == MB_OK && rename(tmp, path))
         rc = mb_fail(MB_EIO, "%s: cannot rename to %s: %s", tmp, path, strerror(errno));
-    if (rc != MB_OK)
+    if (rc != MB_OK && fd >= 0)
         unlink(tmp);
     free(state);
     return rc;
 }
 
-static int read_file(const char *path, unsigned char **out, size_t *len)
+int mb_checkpoint_load(mb_model *m, mb_backend *be, const char *path,
+                       const mb_checkpoint_tag *expect)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return mb_fail(MB_EIO, "%s: cannot open checkpoint: %s", path, strerror(errno));
-    size_t cap = 1 << 20, n = 0;
-    unsigned char *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        unsigned char *bigger = realloc(buf, cap *= 2);
-        if (!bigger)
-            free(buf);
-        buf = bigger;
-    }
-    const int failed = ferror(f);
-    fclose(f);
-    if (!buf)
-        return mb_fail(MB_ENOMEM, "%s: out of memory reading the checkpoint", path);
-    if (failed) {
-        free(buf);
-        return mb_fail(MB_EIO, "%s: read error", path);
-    }
-    *out = buf, *len = n;
-    return MB_OK;
-}
-
-int mb_checkpoint_load(mb_model *m, mb_backend *be, const char *path)
-{
-    unsigned char *buf = NULL;
+    char *buf = NULL;
     size_t len = 0;
-    MB_TRY(read_file(path, &buf, &len));
+    MB_TRY(mb_read_file(path, "checkpoint", (size_t)1 << 40, &buf, &len));
     int rc = MB_OK;
     mb_ckpt_header h;
     if (len < sizeof h + 4 || memcmp(buf, MB_CKPT_MAGIC, 8)) {
@@ -144,11 +123,18 @@ int mb_checkpoint_load(mb_model *m, mb_backend *be, const char *path)
                      (unsigned long long)h.n_params);
         goto done;
     }
-    uint32_t stored, crc = (uint32_t)crc32(0L, buf, (uInt)(sizeof h + state_bytes));
+    uint32_t stored, crc = (uint32_t)crc32(0L, (const Bytef *)buf, (uInt)(sizeof h + state_bytes));
     memcpy(&stored, buf + sizeof h + state_bytes, 4);
     if (stored != crc) {
         rc = mb_fail(MB_EINPUT, "%s: checksum mismatch (stored %08x, computed %08x): the file "
                      "is corrupt", path, stored, crc);
+        goto done;
+    }
+    if (expect && (h.generation != expect->generation || h.config_hash != expect->config_hash)) {
+        rc = mb_fail(MB_EINPUT, "%s: checkpoint of generation %d, configuration %016llx "
+                     "(expected generation %d, configuration %016llx: this run's)", path,
+                     h.generation, (unsigned long long)h.config_hash, expect->generation,
+                     (unsigned long long)expect->config_hash);
         goto done;
     }
     mb_model_config c = {

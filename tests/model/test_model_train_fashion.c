@@ -58,9 +58,9 @@ static void test_loss_falls(mb_backend *be, const mb_dataset *ds)
     char path[] = "/tmp/mb_test_ckpt_XXXXXX";
     int fd = mkstemp(path);
     close(fd);
-    CHECK(mb_checkpoint_save(&m, path) == MB_OK, "save: %s", mb_last_error());
+    CHECK(mb_checkpoint_save(&m, path, NULL) == MB_OK, "save: %s", mb_last_error());
     mb_model back;
-    CHECK(mb_checkpoint_load(&back, be, path) == MB_OK, "load: %s", mb_last_error());
+    CHECK(mb_checkpoint_load(&back, be, path, NULL) == MB_OK, "load: %s", mb_last_error());
     float *a = params_of(&m), *b = params_of(&back);
     CHECK(back.n_params == m.n_params && !memcmp(a, b, m.n_params * sizeof *a),
           "parameters differ after a save/load round trip");
@@ -81,17 +81,17 @@ static void test_loss_falls(mb_backend *be, const mb_dataset *ds)
     fseek(f, 1000, SEEK_SET);
     fputc(0x5a ^ fgetc(f), f); /* flip bits in the parameters */
     fclose(f);
-    CHECK(mb_checkpoint_load(&back, be, path) == MB_EINPUT &&
+    CHECK(mb_checkpoint_load(&back, be, path, NULL) == MB_EINPUT &&
           strstr(mb_last_error(), "checksum"), "a corrupt checkpoint was not refused: %s",
           mb_last_error());
     CHECK(truncate(path, 5000) == 0, "truncate");
-    CHECK(mb_checkpoint_load(&back, be, path) == MB_EINPUT &&
+    CHECK(mb_checkpoint_load(&back, be, path, NULL) == MB_EINPUT &&
           strstr(mb_last_error(), "truncated"), "a truncated checkpoint was not refused: %s",
           mb_last_error());
     f = fopen(path, "wb");
     fputs("not a checkpoint at all, just text", f);
     fclose(f);
-    CHECK(mb_checkpoint_load(&back, be, path) == MB_EINPUT, "a text file was not refused");
+    CHECK(mb_checkpoint_load(&back, be, path, NULL) == MB_EINPUT, "a text file was not refused");
     printf("refused: %s\n", mb_last_error());
     unlink(path);
     free(a), free(b);
