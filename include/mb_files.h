@@ -25,6 +25,15 @@ int mb_fopen_regular(const char *path, const char *what, FILE **f);
 int mb_read_file(const char *path, const char *what, size_t max_bytes, char **out,
                  size_t *len);
 
+/* INI text as config.ini holds it: [section], key = value, comment lines starting
+ * with '#' or ';', a ';' after a blank starts a comment; any line length. text is
+ * modified in place; on_key gets each key with its section ("" before the first)
+ * and `where` ("path:line") for messages, and stops the parse by returning an
+ * error. MB_EINPUT naming path:line for a line that is neither. */
+typedef int (*mb_ini_handler)(void *user, const char *section, const char *key,
+                              const char *value, const char *where);
+int mb_ini_parse(char *text, const char *path, mb_ini_handler on_key, void *user);
+
 /* A file written as path.tmp and renamed onto path when everything went well. */
 typedef struct {
     FILE *f;

@@ -220,72 +220,28 @@ int mb_run_config_set(mb_run_config *cfg, const char *key, const char *value, co
     return MB_OK;
 }
 
-/* s with leading and trailing blanks cut (in place). */
-static char *trim(char *s)
+static int on_key(void *cfg, const char *section, const char *name, const char *value,
+                  const char *where)
 {
-    while (*s == ' ' || *s == '\t')
-        s++;
-    char *e = s + strlen(s);
-    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-        *--e = 0;
-    return s;
-}
-
-/* One line of config.ini (NUL-terminated, modified in place). */
-static int load_line(mb_run_config *cfg, char *line, char *section, size_t section_size,
-                     const char *where)
-{
-    for (char *c = line; *c; c++)
-        if (*c == ';' && c > line && (c[-1] == ' ' || c[-1] == '\t')) {
-            *c = 0; /* an inline comment */
-            break;
-        }
-    char *t = trim(line);
-    if (!*t || *t == '#' || *t == ';')
-        return MB_OK;
-    if (*t == '[') {
-        char *close = strchr(t, ']');
-        if (!close || close[1] || (size_t)(close - t - 1) >= section_size)
-            return mb_fail(MB_EINPUT, "%s: '%s' is not a section line (expected [name])",
-                           where, t);
-        snprintf(section, section_size, "%.*s", (int)(close - t - 1), t + 1);
-        return MB_OK;
-    }
-    char *eq = strchr(t, '=');
-    if (!eq)
-        return mb_fail(MB_EINPUT, "%s: not an INI line (expected [section] or key = value)",
-                       where);
-    *eq = 0;
     char key[256];
-    if (snprintf(key, sizeof key, "%s%s%s", section, section[0] ? "." : "", trim(t)) >=
+    if (snprintf(key, sizeof key, "%s%s%s", section, section[0] ? "." : "", name) >=
         (int)sizeof key)
         return mb_fail(MB_EINPUT, "%s: key too long (madbench run --help lists the keys)",
                        where);
-    return mb_run_config_set(cfg, key, trim(eq + 1), where);
+    return mb_run_config_set(cfg, key, value, where);
 }
 
-/* INI as config.ini is written: [section], key = value, '#' or ';' comment lines,
- * a ';' after a blank starts a comment. Lines of any length, so a value reads
- * back exactly as mb_run_config_write wrote it. */
+/* config.ini is read by util/ini.c, so a value reads back exactly as
+ * mb_run_config_write wrote it, whatever its length. */
 int mb_run_config_load(mb_run_config *cfg, const char *path)
 {
     char *text;
     size_t len;
     MB_TRY(mb_read_file(path, "config file", (size_t)1 << 20, &text, &len));
-    if (strlen(text) != len) {
-        free(text);
-        return mb_fail(MB_EINPUT, "%s: holds a NUL byte (expected an INI text file)", path);
-    }
-    char section[64] = "", where[MB_PATH_LEN + 32];
-    int rc = MB_OK, line = 0;
-    for (char *s = text; rc == MB_OK && *s;) {
-        char *nl = s + strcspn(s, "\n");
-        const int last = *nl == 0;
-        *nl = 0;
-        snprintf(where, sizeof where, "%s:%d", path, ++line);
-        rc = load_line(cfg, s, section, sizeof section, where);
-        s = last ? nl : nl + 1;
-    }
+    const int rc = strlen(text) != len
+                       ? mb_fail(MB_EINPUT, "%s: holds a NUL byte (expected an INI text file)",
+                                 path)
+                       : mb_ini_parse(text, path, on_key, cfg);
     free(text);
     return rc;
 }

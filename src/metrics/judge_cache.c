@@ -71,7 +71,7 @@ static uint64_t config_hash(const mb_judge *j)
 
 static int make_dirs(const char *path)
 {
-    char buf[1024];
+    char buf[MB_PATH_LEN];
     snprintf(buf, sizeof buf, "%s", path);
     for (char *p = buf + 1; *p; p++) {
         if (*p != '/')
@@ -86,20 +86,26 @@ static int make_dirs(const char *path)
 
 void mb_judge_cache_path(mb_judge *j, const char *ext)
 {
-    char dir[900];
+    char dir[sizeof j->cache_path - 64];
     const char *env = getenv("MADBENCH_CACHE"), *xdg = getenv("XDG_CACHE_HOME");
     const char *home = getenv("HOME");
+    int rc;
     if (j->cfg.cache_dir)
-        snprintf(dir, sizeof dir, "%s", j->cfg.cache_dir);
+        rc = mb_path(dir, sizeof dir, "%s", j->cfg.cache_dir);
     else if (env && *env)
-        snprintf(dir, sizeof dir, "%s", env);
+        rc = mb_path(dir, sizeof dir, "%s", env);
     else if (xdg && *xdg)
-        snprintf(dir, sizeof dir, "%s/madbench", xdg);
+        rc = mb_path(dir, sizeof dir, "%s/madbench", xdg);
     else
-        snprintf(dir, sizeof dir, "%s/.cache/madbench", home && *home ? home : "/tmp");
-    snprintf(j->cache_path, sizeof j->cache_path, "%s/judge-%s-%016llx-%08llx.%s", dir,
-             j->is_ae ? "ae" : "cnn", (unsigned long long)j->data_hash,
-             (unsigned long long)(config_hash(j) & 0xffffffffull), ext);
+        rc = mb_path(dir, sizeof dir, "%s/.cache/madbench", home && *home ? home : "/tmp");
+    if (rc == MB_OK)
+        rc = mb_path(j->cache_path, sizeof j->cache_path, "%s/judge-%s-%016llx-%08llx.%s", dir,
+                     j->is_ae ? "ae" : "cnn", (unsigned long long)j->data_hash,
+                     (unsigned long long)(config_hash(j) & 0xffffffffull), ext);
+    if (rc != MB_OK && !j->cfg.no_cache) { /* never a truncated path: no cache instead */
+        mb_warn("%s: the judge will not be cached", mb_last_error());
+        j->cfg.no_cache = 1;
+    }
     if (!j->cfg.no_cache && make_dirs(dir))
         mb_warn("judge cache directory %s cannot be created (%s): the judge will not be "
                 "cached", dir, strerror(errno));

@@ -117,47 +117,35 @@ void mb_report_series(const mb_report_run *run, const char *key, double *v)
         v[g] = mb_json_number(run->rows[g], key);
 }
 
-static char *trim(char *s)
+typedef struct {
+    const char *key; /* section.name */
+    char *buf;
+    size_t len;
+    const char *found;
+} config_lookup;
+
+static int match_key(void *user, const char *section, const char *name, const char *value,
+                     const char *where)
 {
-    while (*s == ' ' || *s == '\t')
-        s++;
-    char *e = s + strlen(s);
-    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-        *--e = 0;
-    return s;
+    config_lookup *l = user;
+    const char *dot = strchr(l->key, '.');
+    (void)where;
+    if (strlen(section) == (size_t)(dot - l->key) && !strncmp(section, l->key, dot - l->key) &&
+        !strcmp(name, dot + 1)) {
+        snprintf(l->buf, l->len, "%s", value);
+        l->found = l->buf; /* the last one wins, as for the run */
+    }
+    return MB_OK;
 }
 
 const char *mb_report_config(const mb_report_run *run, const char *key, char *buf, size_t len)
 {
-    const char *dot = strchr(key, '.');
-    if (!run->config || !dot)
-        return NULL;
-    char section[64] = "", line[1200];
-    const char *s = run->config;
-    const char *found = NULL;
-    while (*s) {
-        const char *nl = strchr(s, '\n');
-        size_t n = nl ? (size_t)(nl - s) : strlen(s);
-        snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line ? n : sizeof line - 1), s);
-        s += n + (nl != NULL);
-        char *t = trim(line);
-        if (*t == '[') {
-            char *close = strchr(t, ']');
-            if (close)
-                snprintf(section, sizeof section, "%.*s", (int)(close - t - 1), t + 1);
-            continue;
-        }
-        char *eq = strchr(t, '=');
-        if (*t == '#' || *t == ';' || !eq)
-            continue;
-        *eq = 0;
-        if (strlen(section) == (size_t)(dot - key) && !strncmp(section, key, dot - key) &&
-            !strcmp(trim(t), dot + 1)) {
-            snprintf(buf, len, "%s", trim(eq + 1));
-            found = buf;
-        }
-    }
-    return found;
+    config_lookup l = {key, buf, len, NULL};
+    char *text = run->config && strchr(key, '.') ? strdup(run->config) : NULL;
+    if (text && mb_ini_parse(text, "config.ini", match_key, &l) != MB_OK)
+        l.found = NULL; /* not readable: the report goes without it */
+    free(text);
+    return l.found;
 }
 
 /* ---- collapse speed (definitions in mb_report.h and README.md, "The report") ---- */

@@ -1,6 +1,7 @@
 /* stats/toy_output.c — the run folder of a toy loop: config.json, then metrics.csv and
  * metrics.jsonl (one row per generation, across replicas) as generations finish,
  * and the plots (stats/toy_plots.c) at the end. */
+#include "mb_files.h"
 #include "toy_internal.h"
 #include "mb_json.h"
 #include "mb_provenance.h"
@@ -152,10 +153,13 @@ int mb_toy_writer_open(mb_toy_writer **out, const char *dir, const mb_toy_config
     mb_toy_writer *w = mb_host_alloc(sizeof *w, "toy writer");
     if (!w)
         return MB_ENOMEM;
+    if (mb_path(w->dir, sizeof w->dir, "%s", dir) != MB_OK) {
+        free(w);
+        return mb_fail(MB_EINPUT, "toy: --out: %s", mb_last_error());
+    }
     w->cfg = cfg;
     w->t0 = mb_now_seconds();
     now_iso(w->started, sizeof w->started);
-    snprintf(w->dir, sizeof w->dir, "%s", dir);
     snprintf(w->command, sizeof w->command, "%s", command ? command : "");
     w->rows = mb_host_alloc(sizeof(mb_toy_row) * (size_t)(cfg->generations + 1), "toy rows");
     int rc = w->rows ? mkdir_p(dir) : MB_ENOMEM;

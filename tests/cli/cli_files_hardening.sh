@@ -6,32 +6,10 @@
 # paths too long to hold.
 set -uo pipefail
 mb=$1
-tmp=$(mktemp -d)
+source "$(dirname "$0")/../testutil.sh"
+expect_timeout=20 # a reader that blocks on a FIFO is stopped
 full=$tmp/full
 small=$tmp/small
-cleanup() {
-    for m in "$full" "$small"; do mountpoint -q "$m" && umount "$m"; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-checks=0
-fails=0
-fail() {
-    echo "FAIL: $*"
-    fails=$((fails + 1))
-}
-# expect CODE PATTERN COMMAND...: the exit code, and PATTERN on stderr; a reader
-# that blocks on a FIFO is stopped after 20 s (exit 124)
-expect() {
-    local code=$1 pattern=$2
-    shift 2
-    checks=$((checks + 1))
-    timeout 20 "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-    local rc=$?
-    if [ "$rc" -ne "$code" ] || { [ -n "$pattern" ] && ! grep -q -- "$pattern" "$tmp/err"; }; then
-        fail "$(echo "$*" | cut -c 1-300) -> exit $rc (expected $code and '$pattern'): $(head -c 300 "$tmp/err")"
-    fi
-}
 
 # one small finished run for the report and sample checks
 "$mb" run data.source=shapes data.n_real=300 data.n_test=300 model.epochs=1 run.generations=1 \
@@ -41,10 +19,7 @@ expect() {
 run=$tmp/run
 
 # 2, 4, 11. a full filesystem: exit 3 and no partial file, never a crash or exit 0
-mkdir "$full" "$small"
-if ! mount -t tmpfs -o size=64k tmpfs "$full" || ! mount -t tmpfs -o size=1m tmpfs "$small"; then
-    fail "cannot mount a tmpfs (the full-filesystem checks need root)"
-else
+if mount_tmpfs "$full" 64k; then
     dd if=/dev/zero of="$full/fill" bs=4k 2>/dev/null # until the filesystem is full
     expect 3 "$full/" "$mb" report "$run" --out "$full/r.html"
     expect 3 "$full/png" "$mb" data export shapes "$full/png" n=2000
@@ -81,7 +56,7 @@ expect 2 "FIFO" "$mb" report "$tmp/grid_fifo"
 # code before the fix stopped at a full 1 MiB, not a full disk)
 cp -r "$run" "$tmp/grid_zero"
 ln -sf /dev/zero "$tmp/grid_zero/grids/gen_01.png"
-if mountpoint -q "$small"; then
+if mount_tmpfs "$small" 1m; then
     expect 2 "device" "$mb" report "$tmp/grid_zero" --out "$small/r.html"
 fi
 
@@ -105,5 +80,4 @@ deep=$tmp
 while [ ${#deep} -lt 4200 ]; do deep=$deep/$(printf 'p%.0s' $(seq 1 200)); done
 expect 2 "path" "$mb" report "$run" --out "$deep/r.html"
 
-echo "cli_files_hardening: $checks commands checked, $fails failures"
-[ $fails -eq 0 ]
+finish cli_files_hardening

@@ -7,30 +7,8 @@
 # root, as CI has; elsewhere the test fails loudly rather than skip).
 set -uo pipefail
 mb=$1
-tmp=$(mktemp -d)
+source "$(dirname "$0")/../testutil.sh"
 full=$tmp/full
-cleanup() {
-    mountpoint -q "$full" && umount "$full"
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-checks=0
-fails=0
-fail() {
-    echo "FAIL: $*"
-    fails=$((fails + 1))
-}
-# expect CODE PATTERN COMMAND...: the exit code, and PATTERN on stderr
-expect() {
-    local code=$1 pattern=$2
-    shift 2
-    checks=$((checks + 1))
-    timeout 120 "$@" >"$tmp/out" 2>"$tmp/err"
-    local rc=$?
-    if [ "$rc" -ne "$code" ] || { [ -n "$pattern" ] && ! grep -q -- "$pattern" "$tmp/err"; }; then
-        fail "$(echo "$*" | cut -c 1-300) -> exit $rc (expected $code and '$pattern'): $(head -c 300 "$tmp/err")"
-    fi
-}
 # a small, fast run: tiny model, random-projection features (no judge to train)
 S=(data.source=shapes data.n_real=300 data.n_test=300 model.epochs=1 run.generations=2
    metrics.judge_epochs=1 run.device=cpu --quiet model.conv1=4 model.conv2=8
@@ -117,14 +95,10 @@ expect 0 "" "$mb" run --resume "$run" --quiet
 
 # 11. a full filesystem: exit 3, and no state.bin.tmp left behind (generation 1's
 # pool of 300 images does not fit in 512 KiB)
-mkdir "$full"
-if ! mount -t tmpfs -o size=512k tmpfs "$full"; then
-    fail "cannot mount a tmpfs (the full-filesystem checks need root)"
-else
+if mount_tmpfs "$full" 512k; then
     expect 3 "" "$mb" run "${S[@]}" run.out="$full" model.conv1=2 model.conv2=2 model.latent=2
     leftover=$(find "$full" -name '*.tmp')
     [ -z "$leftover" ] || fail "temporary files left on the full filesystem: $leftover"
 fi
 
-echo "cli_run_hardening: $checks commands checked, $fails failures"
-[ $fails -eq 0 ]
+finish cli_run_hardening

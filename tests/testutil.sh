@@ -1,0 +1,48 @@
+# tests/testutil.sh — what the shell tests of bad input share (sourced, bash):
+# $tmp (removed at exit, every tmpfs mounted by mount_tmpfs unmounted first),
+# fail MESSAGE, expect CODE PATTERN COMMAND..., mount_tmpfs DIR SIZE, finish NAME.
+tmp=$(mktemp -d)
+mounts=()
+checks=0
+fails=0
+testutil_cleanup() {
+    for m in "${mounts[@]}"; do mountpoint -q "$m" && umount "$m"; done
+    rm -rf "$tmp"
+}
+trap testutil_cleanup EXIT
+
+fail() {
+    echo "FAIL: $*"
+    fails=$((fails + 1))
+}
+
+# expect CODE PATTERN COMMAND...: the exit code, and PATTERN (when not empty) on
+# stderr. A command that blocks is stopped after $expect_timeout s (exit 124).
+expect_timeout=120
+expect() {
+    local code=$1 pattern=$2
+    shift 2
+    checks=$((checks + 1))
+    timeout "$expect_timeout" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+    local rc=$?
+    if [ "$rc" -ne "$code" ] || { [ -n "$pattern" ] && ! grep -q -- "$pattern" "$tmp/err"; }; then
+        fail "$(echo "$*" | cut -c 1-300) -> exit $rc (expected $code and '$pattern'):" \
+            "$(head -c 300 "$tmp/err")"
+    fi
+}
+
+# A small tmpfs at DIR, to fill up: needs root (CI runs as root). Elsewhere the
+# test fails loudly rather than skip the full-filesystem checks.
+mount_tmpfs() {
+    mkdir -p "$1"
+    if ! mount -t tmpfs -o "size=$2" tmpfs "$1"; then
+        fail "cannot mount a tmpfs at $1 (the full-filesystem checks need root)"
+        return 1
+    fi
+    mounts+=("$1")
+}
+
+finish() {
+    echo "$1: $checks commands checked, $fails failures"
+    [ "$fails" -eq 0 ]
+}
