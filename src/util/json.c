@@ -1,9 +1,9 @@
 /* util/json.c — the JSON choices madbench makes on top of jansson: outside bytes
  * become valid UTF-8, non-finite numbers become null, files are replaced whole. */
 #include "mb_common.h"
+#include "mb_files.h"
 #include "mb_json.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,30 +100,14 @@ int mb_json_write_file(const json_t *doc, const char *path)
     char *text = json_dumps(doc, JSON_INDENT(2));
     if (!text)
         return mb_fail(MB_ENOMEM, "%s: out of memory formatting JSON", path);
-    const size_t n = strlen(text), plen = strlen(path);
-    char *tmp = malloc(plen + 5);
-    FILE *f = NULL;
-    int rc = MB_OK;
-    if (!tmp) {
-        rc = mb_fail(MB_ENOMEM, "%s: out of memory", path);
-        goto done;
+    mb_out_file out;
+    int rc = mb_out_open(&out, path);
+    if (rc == MB_OK) {
+        fputs(text, out.f);
+        fputc('\n', out.f);
+        rc = mb_out_close(&out, MB_OK);
     }
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp", 5);
-    f = fopen(tmp, "w");
-    if (!f) {
-        rc = mb_fail(MB_EIO, "%s: cannot write: %s", tmp, strerror(errno));
-        goto done;
-    }
-    const int bad_write = fwrite(text, 1, n, f) != n || fputc('\n', f) == EOF;
-    const int bad_close = fclose(f) != 0;
-    if (bad_write || bad_close || rename(tmp, path)) {
-        rc = mb_fail(MB_EIO, "%s: cannot write: %s", path, strerror(errno));
-        remove(tmp);
-    }
-done:
     free(text);
-    free(tmp);
     return rc;
 }
 
