@@ -87,9 +87,11 @@ typedef struct {
  * never more than a few hundred MB of distances at once. */
 int mb_knn_sq_radii(mb_backend *be, const double *x, int n, int d, int k, double *sq_radius,
                     double *mean_dist);
+/* fake_inside (host [n_fake], may be NULL): 1 where fake sample j lies inside the
+ * real manifold (some real ball holds it: the precision criterion), else 0. */
 int mb_prdc_compute(mb_backend *be, const double *real, int n_real, const double *real_sq_radius,
                     const double *fake, int n_fake, const double *fake_sq_radius, int d, int k,
-                    mb_prdc *out);
+                    mb_prdc *out, unsigned char *fake_inside);
 
 /* ---- Vendi score (Friedman & Dieng 2023) with the cosine kernel:
  * exp(-sum l log l) over the eigenvalues of K / n (0 log 0 = 0), computed on the
@@ -139,7 +141,11 @@ typedef struct {
     int prdc_k;
     double vendi, mean_pairwise_dist, effective_rank, cov_trace, cov_log_det;
     double ref_vendi, ref_mean_pairwise_dist, ref_effective_rank, ref_cov_trace, ref_cov_log_det;
-    double tail95, tail99;          /* share beyond the reference's 95th / 99th percentile */
+    double tail95, tail99;          /* share beyond the reference's 95th / 99th percentile
+                                       of the Mahalanobis radius under the reference fit */
+    double tail95_on, tail99_on;    /* share beyond it and inside the reference's k-NN
+                                       manifold (Kynkaanniemi et al. 2019's precision test) */
+    double off_manifold;            /* share outside that manifold: 1 - precision */
     int has_classes;
     mb_class_stats classes, ref_classes;
     int has_attr;

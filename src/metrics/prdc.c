@@ -55,7 +55,7 @@ int mb_knn_sq_radii(mb_backend *be, const double *x, int n, int d, int k, double
 
 int mb_prdc_compute(mb_backend *be, const double *real, int n_real, const double *real_sq_radius,
                     const double *fake, int n_fake, const double *fake_sq_radius, int d, int k,
-                    mb_prdc *out)
+                    mb_prdc *out, unsigned char *fake_inside)
 {
     const int rows = block_rows(n_real, n_fake);
     double *real_norms = be->alloc(be, (size_t)n_real * sizeof(double));
@@ -97,6 +97,8 @@ int mb_prdc_compute(mb_backend *be, const double *real, int n_real, const double
     for (int j = 0; j < n_fake; j++) {
         inside += host[j] > 0;
         hits += host[j];
+        if (fake_inside)
+            fake_inside[j] = host[j] > 0;
     }
     out->precision = (double)inside / n_fake;
     out->density = (double)hits / ((double)k * n_fake);

@@ -144,8 +144,9 @@ int mb_metrics_compare(mb_metrics_ref *ref, const mb_real *features, int n, cons
     double *x = to_f64_copy(be, features, n, d);
     double *sq_radius = be->alloc(be, (size_t)n * sizeof(double));
     double *r2 = malloc((size_t)n * sizeof *r2);
+    unsigned char *inside = malloc((size_t)n);
     int rc = MB_OK;
-    if (!x || !sq_radius || !r2) {
+    if (!x || !sq_radius || !r2 || !inside) {
         rc = mb_fail(MB_ENOMEM, "out of memory for %d generated features of dimension %d", n, d);
         goto done;
     }
@@ -170,7 +171,7 @@ int mb_metrics_compare(mb_metrics_ref *ref, const mb_real *features, int n, cons
     if ((rc = mb_knn_sq_radii(be, x, n, d, k, sq_radius, &r->mean_pairwise_dist)) != MB_OK)
         goto done;
     if ((rc = mb_prdc_compute(be, ref->x, ref->n, ref->sq_radius, x, n, sq_radius, d, k,
-                              &r->prdc)) != MB_OK)
+                              &r->prdc, inside)) != MB_OK)
         goto done;
     if ((rc = mb_vendi(be, x, n, d, &r->vendi)) != MB_OK)
         goto done;
@@ -184,13 +185,22 @@ int mb_metrics_compare(mb_metrics_ref *ref, const mb_real *features, int n, cons
     r->ref_cov_log_det = mb_log_det(ref->fit.eval, d);
     if ((rc = mb_mahalanobis_sq(be, &ref->fit, x, n, r2)) != MB_OK)
         goto done;
-    long long beyond95 = 0, beyond99 = 0;
+    /* Raw tails count every far sample; the on-manifold tails only those inside
+     * the real k-NN manifold (precision's criterion), so junk far from the centre
+     * raises off_manifold, not the tail. */
+    long long beyond95 = 0, beyond99 = 0, on95 = 0, on99 = 0, off = 0;
     for (int i = 0; i < n; i++) {
         beyond95 += r2[i] > ref->r2_q95;
         beyond99 += r2[i] > ref->r2_q99;
+        on95 += inside[i] && r2[i] > ref->r2_q95;
+        on99 += inside[i] && r2[i] > ref->r2_q99;
+        off += !inside[i];
     }
     r->tail95 = (double)beyond95 / n;
     r->tail99 = (double)beyond99 / n;
+    r->tail95_on = (double)on95 / n;
+    r->tail99_on = (double)on99 / n;
+    r->off_manifold = (double)off / n;
     r->radius_bins = MB_METRICS_RADIUS_BINS;
     r->radius_hi = ref->radius_hi;
     radius_histogram(r2, n, ref->radius_hi, r->radius_hist);
@@ -218,6 +228,7 @@ done:
     be->free(be, x);
     be->free(be, sq_radius);
     free(r2);
+    free(inside);
     return rc;
 }
 
@@ -245,6 +256,9 @@ void mb_metrics_print_table(FILE *out, const mb_metrics_result *r)
             r->ref_cov_log_det);
     fprintf(out, "%-28s %14.6g %14.6g\n", "tail share > ref p95", r->tail95, 0.05);
     fprintf(out, "%-28s %14.6g %14.6g\n", "tail share > ref p99", r->tail99, 0.01);
+    fprintf(out, "%-28s %14.6g\n", "on-manifold tail > ref p95", r->tail95_on);
+    fprintf(out, "%-28s %14.6g\n", "on-manifold tail > ref p99", r->tail99_on);
+    fprintf(out, "%-28s %14.6g\n", "off the real manifold", r->off_manifold);
     if (r->has_classes) {
         const mb_class_stats *c = &r->classes, *q = &r->ref_classes;
         fprintf(out, "%-28s %14.6g %14.6g\n", "class entropy (nats)", c->entropy, q->entropy);
@@ -325,6 +339,9 @@ void mb_metrics_print_json(FILE *out, const mb_metrics_result *r, const char *ex
     json_num(out, "ref_cov_log_det", r->ref_cov_log_det, &first);
     json_num(out, "tail95", r->tail95, &first);
     json_num(out, "tail99", r->tail99, &first);
+    json_num(out, "tail95_on", r->tail95_on, &first);
+    json_num(out, "tail99_on", r->tail99_on, &first);
+    json_num(out, "off_manifold", r->off_manifold, &first);
     if (r->has_classes) {
         json_num(out, "class_entropy", r->classes.entropy, &first);
         json_num(out, "ref_class_entropy", r->ref_classes.entropy, &first);
