@@ -164,8 +164,21 @@ enum {
  * centre within 0.05 px, level within 0.01, ellipse aspect within 0.08; with
  * pixel noise of std 0.05, radius within 0.5 px. Returns the number of
  * attributes, or 0 (attributes NaN) for an image with no shape. */
-int mb_shapes_measure(const float *image, int channels, int height, int width, float *attrs);
-/* The measurer over a whole data set: out[n, n_attrs]. */
-int mb_shapes_measure_all(const mb_dataset *ds, float *out);
+typedef enum {
+    MB_SHAPE_WELL_FORMED = 0,
+    MB_SHAPE_NONE,  /* no shape found (attributes NaN) */
+    MB_SHAPE_FAINT, /* level (mean over channels) below 0.2: half the lowest real level */
+    MB_SHAPE_BLOBS  /* more than one bright part (each >= 10% of the largest, 2+ px) */
+} mb_shape_verdict;
+/* verdict (may be NULL): whether the image holds one well-formed shape; the
+ * attributes are measured all the same unless no shape is found. */
+int mb_shapes_measure(const float *image, int channels, int height, int width, float *attrs,
+                      mb_shape_verdict *verdict);
+/* The measurer over a whole data set: out[n, n_attrs], verdict [n] (may be NULL). */
+int mb_shapes_measure_all(const mb_dataset *ds, float *out, mb_shape_verdict *verdict);
+/* radius [n]: the measured radius of each well-formed image, NaN for a malformed
+ * one (no shape, too faint, more than one blob), which the attribute statistics
+ * count apart. */
+int mb_shapes_radius(const mb_dataset *ds, float *radius);
 
 #endif

@@ -115,13 +115,18 @@ void mb_class_stats_compute(const double *share, const double *ref_share, int n_
                             double threshold, mb_class_stats *out);
 
 /* ---- a ground-truth attribute (shapes set): histogram over [lo, hi) of the
- * reference mu +- 4 sigma, and the share beyond mu +- 2 sigma of the reference ---- */
+ * reference mu +- 4 sigma, and the shares below mu - 2 sigma and above mu + 2 sigma
+ * of the reference. A value that is not finite marks a malformed sample (no shape,
+ * too faint, several blobs): it is counted in `malformed` and left out of the
+ * moments, the histogram and the tail shares, which are shares of the well-formed
+ * samples. ---- */
 typedef struct {
     int bins;
     double lo, hi, ref_mean, ref_std;
     double hist[MB_METRICS_MAX_BINS]; /* shares; values outside [lo, hi) go to the end bins */
-    double beyond_2sigma;
-    double ref_beyond_2sigma;
+    double below_2sigma, above_2sigma, beyond_2sigma; /* beyond = below + above */
+    double ref_below_2sigma, ref_above_2sigma, ref_beyond_2sigma;
+    double malformed, ref_malformed; /* shares of all samples */
 } mb_attr_stats;
 
 void mb_attr_stats_compute(const float *ref, int n_ref, const float *gen, int n_gen, int bins,

@@ -121,7 +121,7 @@ static int measure(const mb_dataset *ds)
     float *m = mb_host_alloc((size_t)ds->n * n_attrs * sizeof(float), "measured attributes");
     if (!m)
         return MB_ENOMEM;
-    MB_TRY(mb_shapes_measure_all(ds, m));
+    MB_TRY(mb_shapes_measure_all(ds, m, NULL));
     static const char *const gray[] = {"radius", "cx", "cy", "intensity", "aspect", "angle"};
     static const char *const rgb[] = {"radius", "cx", "cy", "red", "green", "blue", "aspect",
                                       "angle"};

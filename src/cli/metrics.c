@@ -122,21 +122,12 @@ static int load(mb_dataset *ds, const char *source, const char *split, long n, u
     return mb_fail(rc, "%s", first); /* the test-part error is the informative one */
 }
 
-/* The shapes radius measured on every image (real and generated alike). */
+/* The shapes radius measured on every image (real and generated alike), NaN
+ * where the image is malformed. */
 static int measure_radius(const mb_dataset *ds, float **out)
 {
-    float *all = mb_host_alloc((size_t)ds->n * MB_MAX_ATTRS * sizeof *all, "attributes");
     *out = mb_host_alloc((size_t)ds->n * sizeof **out, "radii");
-    if (!all || !*out) {
-        free(all);
-        return MB_ENOMEM;
-    }
-    int rc = mb_shapes_measure_all(ds, all);
-    const int per = ds->channels == 3 ? 8 : 6;
-    for (int i = 0; rc == MB_OK && i < ds->n; i++)
-        (*out)[i] = all[(size_t)i * per + MB_SHAPES_RADIUS];
-    free(all);
-    return rc;
+    return *out ? mb_shapes_radius(ds, *out) : MB_ENOMEM;
 }
 
 /* Features (and judge labels) of one set; *x is a backend array the caller frees. */

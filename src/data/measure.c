@@ -12,6 +12,12 @@
 #define REGION 2
 /* A peak below this (in [0,1] units above the background) is no shape at all. */
 #define MIN_PEAK 0.02
+/* A shape whose level is below this is too faint: half the lowest level of a real
+ * shape (intensities are U(0.4, 1) by default). */
+#define MIN_CONTRAST 0.2
+/* A second bright part counts as a second blob when it holds at least this share
+ * of the largest part's pixels (and 2 pixels): single noise pixels do not. */
+#define BLOB_SHARE 0.1
 
 static int cmp_float(const void *a, const void *b)
 {
@@ -37,19 +43,57 @@ static double border_median(const float *plane, int H, int W, float *scratch)
     return m % 2 ? scratch[m / 2] : 0.5 * (scratch[m / 2 - 1] + scratch[m / 2]);
 }
 
-int mb_shapes_measure(const float *image, int C, int H, int W, float *attrs)
+/* Number of 8-connected parts of mask [H, W] with at least BLOB_SHARE of the
+ * largest part's pixels and 2 pixels. Clears mask; stack holds H * W ints. */
+static int count_blobs(unsigned char *mask, int H, int W, int *stack)
 {
+    int sizes[8], n_big = 0, largest = 0, n_parts = 0;
+    for (int start = 0; start < H * W; start++) {
+        if (!mask[start])
+            continue;
+        int top = 0, size = 0;
+        stack[top++] = start;
+        mask[start] = 0;
+        while (top > 0) {
+            const int p = stack[--top], y = p / W, x = p % W;
+            size++;
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    const int yy = y + dy, xx = x + dx;
+                    if (yy >= 0 && yy < H && xx >= 0 && xx < W && mask[yy * W + xx]) {
+                        mask[yy * W + xx] = 0;
+                        stack[top++] = yy * W + xx;
+                    }
+                }
+        }
+        largest = size > largest ? size : largest;
+        if (size >= 2 && n_parts < 8) /* the first 8 parts of 2+ pixels are enough */
+            sizes[n_parts++] = size;
+    }
+    for (int i = 0; i < n_parts; i++)
+        n_big += sizes[i] >= BLOB_SHARE * largest;
+    return n_big;
+}
+
+int mb_shapes_measure(const float *image, int C, int H, int W, float *attrs,
+                      mb_shape_verdict *verdict)
+{
+    mb_shape_verdict v = MB_SHAPE_NONE;
     int n_attrs = C == 3 ? 8 : 6;
     for (int a = 0; a < n_attrs; a++)
         attrs[a] = NAN;
+    if (verdict)
+        *verdict = MB_SHAPE_NONE;
     if ((C != 1 && C != 3) || H < 3 || W < 3)
         return 0;
     size_t plane = (size_t)H * W;
     float *lum = malloc(plane * sizeof(float));
     float *scratch = malloc((plane + 4 * (size_t)(H + W)) * sizeof(float));
-    if (!lum || !scratch) {
+    int *stack = malloc(plane * sizeof(int)); /* each pixel is pushed once */
+    if (!lum || !scratch || !stack) {
         free(lum);
         free(scratch);
+        free(stack);
         return 0;
     }
     double bg[3];
@@ -141,6 +185,7 @@ int mb_shapes_measure(const float *image, int C, int H, int W, float *attrs)
                 syy += w * dy * dy;
                 sxy += w * dx * dy;
             }
+        const int blobs = peak > 0 ? count_blobs(half, H, W, stack) : 0;
         free(half);
         free(region);
         sxx /= area;
@@ -164,14 +209,23 @@ int mb_shapes_measure(const float *image, int C, int H, int W, float *attrs)
             attrs[3 + C] = (float)(l1 > 0 ? sqrt(l2 / l1) : 1.0);
             attrs[4 + C] = (float)angle;
             found = n_attrs;
+            double contrast = 0;
+            for (int c = 0; c < C; c++)
+                contrast += sum_c[c] / area / C;
+            v = contrast < MIN_CONTRAST ? MB_SHAPE_FAINT
+                : blobs > 1             ? MB_SHAPE_BLOBS
+                                        : MB_SHAPE_WELL_FORMED;
         }
     }
     free(lum);
     free(scratch);
+    free(stack);
+    if (verdict)
+        *verdict = v;
     return found;
 }
 
-int mb_shapes_measure_all(const mb_dataset *ds, float *out)
+int mb_shapes_measure_all(const mb_dataset *ds, float *out, mb_shape_verdict *verdict)
 {
     if (ds->channels != 1 && ds->channels != 3)
         return mb_fail(MB_EINPUT, "%s: the shapes measurer reads 1- or 3-channel images, "
@@ -181,6 +235,21 @@ int mb_shapes_measure_all(const mb_dataset *ds, float *out)
 #pragma omp parallel for schedule(dynamic, 64)
     for (int i = 0; i < ds->n; i++)
         mb_shapes_measure(ds->images + per * (size_t)i, ds->channels, ds->height, ds->width,
-                          out + (size_t)i * n_attrs);
+                          out + (size_t)i * n_attrs, verdict ? verdict + i : NULL);
     return MB_OK;
+}
+
+int mb_shapes_radius(const mb_dataset *ds, float *radius)
+{
+    const int n_attrs = ds->channels == 3 ? 8 : 6;
+    float *all = malloc((size_t)ds->n * n_attrs * sizeof *all);
+    mb_shape_verdict *verdict = malloc((size_t)ds->n * sizeof *verdict);
+    int rc = all && verdict ? mb_shapes_measure_all(ds, all, verdict)
+                            : mb_fail(MB_ENOMEM, "out of memory measuring %d shapes", ds->n);
+    for (int i = 0; rc == MB_OK && i < ds->n; i++)
+        radius[i] = verdict[i] == MB_SHAPE_WELL_FORMED ? all[(size_t)i * n_attrs + MB_SHAPES_RADIUS]
+                                                       : NAN;
+    free(all);
+    free(verdict);
+    return rc;
 }

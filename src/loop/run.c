@@ -120,20 +120,14 @@ static int load_data(run_ctx *r, mb_dataset *judge_train)
 
 static int is_shapes(const mb_dataset *ds) { return ds->n_attrs > 0; }
 
-/* The radius measured from each image (shapes data only). */
+/* The radius measured from each image, NaN where malformed (shapes data only). */
 static float *measure_radius(const mb_dataset *ds)
 {
-    const int n_attrs = ds->channels == 1 ? 6 : 8;
-    float *all = malloc((size_t)ds->n * n_attrs * sizeof *all);
     float *radius = malloc((size_t)ds->n * sizeof *radius);
-    if (!all || !radius || mb_shapes_measure_all(ds, all) != MB_OK) {
-        free(all);
+    if (radius && mb_shapes_radius(ds, radius) != MB_OK) {
         free(radius);
         return NULL;
     }
-    for (int i = 0; i < ds->n; i++)
-        radius[i] = all[(size_t)i * n_attrs + MB_SHAPES_RADIUS];
-    free(all);
     return radius;
 }
 

@@ -47,24 +47,39 @@ void mb_class_stats_compute(const double *share, const double *ref_share, int n_
     }
 }
 
-static void moments(const float *v, int n, double *mean, double *std)
+/* Mean and std (N - 1) of the finite values of v; *n_ok = their number. */
+static void moments(const float *v, int n, double *mean, double *std, int *n_ok)
 {
     double s = 0;
+    int m = 0;
     for (int i = 0; i < n; i++)
-        s += v[i];
-    *mean = n ? s / n : 0;
+        if (isfinite(v[i])) {
+            s += v[i];
+            m++;
+        }
+    *mean = m ? s / m : 0;
     double ss = 0;
     for (int i = 0; i < n; i++)
-        ss += (v[i] - *mean) * (v[i] - *mean);
-    *std = n > 1 ? sqrt(ss / (n - 1)) : 0;
+        if (isfinite(v[i]))
+            ss += (v[i] - *mean) * (v[i] - *mean);
+    *std = m > 1 ? sqrt(ss / (m - 1)) : 0;
+    *n_ok = m;
 }
 
-static double share_beyond(const float *v, int n, double lo, double hi)
+/* Shares of the finite values of v below lo and above hi, and of the values that
+ * are not finite (malformed samples) among all n. */
+static void tails(const float *v, int n, double lo, double hi, double *below, double *above,
+                  double *malformed)
 {
-    long long c = 0;
-    for (int i = 0; i < n; i++)
-        c += v[i] < lo || v[i] > hi;
-    return n ? (double)c / n : 0.0;
+    long long b = 0, a = 0, m = 0;
+    for (int i = 0; i < n; i++) {
+        m += !isfinite(v[i]);
+        b += isfinite(v[i]) && v[i] < lo;
+        a += isfinite(v[i]) && v[i] > hi;
+    }
+    *below = n > m ? (double)b / (n - m) : NAN;
+    *above = n > m ? (double)a / (n - m) : NAN;
+    *malformed = n ? (double)m / n : NAN;
 }
 
 void mb_attr_stats_compute(const float *ref, int n_ref, const float *gen, int n_gen, int bins,
@@ -75,20 +90,29 @@ void mb_attr_stats_compute(const float *ref, int n_ref, const float *gen, int n_
     if (bins > MB_METRICS_MAX_BINS)
         bins = MB_METRICS_MAX_BINS;
     out->bins = bins;
-    moments(ref, n_ref, &out->ref_mean, &out->ref_std);
+    int n_ok;
+    moments(ref, n_ref, &out->ref_mean, &out->ref_std, &n_ok);
     const double sd = out->ref_std > 0 ? out->ref_std : 1.0;
     out->lo = out->ref_mean - 4 * sd;
     out->hi = out->ref_mean + 4 * sd;
     for (int b = 0; b < bins; b++)
         out->hist[b] = 0;
+    long long n_gen_ok = 0;
+    for (int i = 0; i < n_gen; i++)
+        n_gen_ok += isfinite(gen[i]);
     for (int i = 0; i < n_gen; i++) {
+        if (!isfinite(gen[i]))
+            continue;
         int b = (int)floor((gen[i] - out->lo) / (out->hi - out->lo) * bins);
         b = b < 0 ? 0 : b >= bins ? bins - 1 : b;
-        out->hist[b] += 1.0 / n_gen;
+        out->hist[b] += 1.0 / (double)n_gen_ok;
     }
     const double lo2 = out->ref_mean - 2 * out->ref_std, hi2 = out->ref_mean + 2 * out->ref_std;
-    out->beyond_2sigma = share_beyond(gen, n_gen, lo2, hi2);
-    out->ref_beyond_2sigma = share_beyond(ref, n_ref, lo2, hi2);
+    tails(gen, n_gen, lo2, hi2, &out->below_2sigma, &out->above_2sigma, &out->malformed);
+    tails(ref, n_ref, lo2, hi2, &out->ref_below_2sigma, &out->ref_above_2sigma,
+          &out->ref_malformed);
+    out->beyond_2sigma = out->below_2sigma + out->above_2sigma;
+    out->ref_beyond_2sigma = out->ref_below_2sigma + out->ref_above_2sigma;
 }
 
 int mb_pixel_variance(mb_backend *be, const float *images_host, int n, int pixels, double *out)

@@ -273,6 +273,12 @@ void mb_metrics_print_table(FILE *out, const mb_metrics_result *r)
     if (r->has_attr) {
         fprintf(out, "%-28s %14.6g %14.6g\n", "attr share beyond 2 sigma", r->attr.beyond_2sigma,
                 r->attr.ref_beyond_2sigma);
+        fprintf(out, "%-28s %14.6g %14.6g\n", "attr share below mu-2sigma", r->attr.below_2sigma,
+                r->attr.ref_below_2sigma);
+        fprintf(out, "%-28s %14.6g %14.6g\n", "attr share above mu+2sigma", r->attr.above_2sigma,
+                r->attr.ref_above_2sigma);
+        fprintf(out, "%-28s %14.6g %14.6g\n", "malformed shapes", r->attr.malformed,
+                r->attr.ref_malformed);
     }
     fprintf(out, "%-28s %14.3f\n", "seconds", r->seconds);
 }
@@ -359,6 +365,12 @@ void mb_metrics_print_json(FILE *out, const mb_metrics_result *r, const char *ex
     if (r->has_attr) {
         json_num(out, "attr_beyond_2sigma", r->attr.beyond_2sigma, &first);
         json_num(out, "ref_attr_beyond_2sigma", r->attr.ref_beyond_2sigma, &first);
+        json_num(out, "attr_below_2sigma", r->attr.below_2sigma, &first);
+        json_num(out, "ref_attr_below_2sigma", r->attr.ref_below_2sigma, &first);
+        json_num(out, "attr_above_2sigma", r->attr.above_2sigma, &first);
+        json_num(out, "ref_attr_above_2sigma", r->attr.ref_above_2sigma, &first);
+        json_num(out, "malformed", r->attr.malformed, &first);
+        json_num(out, "ref_malformed", r->attr.ref_malformed, &first);
         json_num(out, "attr_lo", r->attr.lo, &first);
         json_num(out, "attr_hi", r->attr.hi, &first);
         fputs(",\"attr_hist\":[", out);

@@ -121,7 +121,13 @@ static void measure_errors(const mb_dataset *ds, int kind, double *err)
 {
     int C = ds->channels, na = C == 3 ? 8 : 6;
     float *m = malloc((size_t)ds->n * na * sizeof(float));
-    mb_shapes_measure_all(ds, m);
+    mb_shape_verdict *v = malloc((size_t)ds->n * sizeof *v);
+    mb_shapes_measure_all(ds, m, v);
+    long malformed = 0;
+    for (int i = 0; i < ds->n; i++)
+        malformed += v[i] != MB_SHAPE_WELL_FORMED;
+    CHECK(malformed == 0, "%ld of %d real shapes judged malformed", malformed, ds->n);
+    free(v);
     for (int a = 0; a < 5; a++)
         err[a] = 0;
     for (int i = 0; i < ds->n; i++) {
@@ -181,8 +187,50 @@ static void measurer(int colour)
     mb_dataset_free(&ds);
     /* a blank image has no shape */
     float blank[3 * 32 * 32] = {0}, attrs[8];
-    CHECK(mb_shapes_measure(blank, o.channels, o.size, o.size, attrs) == 0 && isnan(attrs[0]),
-          "blank image measured as a shape");
+    mb_shape_verdict v;
+    CHECK(mb_shapes_measure(blank, o.channels, o.size, o.size, attrs, &v) == 0 &&
+              isnan(attrs[0]) && v == MB_SHAPE_NONE, "blank image measured as a shape");
+}
+
+/* Adds a disk of radius r at (cx, cy) and level `level` (all channels) to img. */
+static void draw_disk(float *img, int C, int S, double cx, double cy, double r, double level)
+{
+    for (int c = 0; c < C; c++)
+        for (int y = 0; y < S; y++)
+            for (int x = 0; x < S; x++)
+                if ((x + 0.5 - cx) * (x + 0.5 - cx) + (y + 0.5 - cy) * (y + 0.5 - cy) < r * r)
+                    img[((size_t)c * S + y) * S + x] += (float)level;
+}
+
+/* The malformed cases on constructed images: one disk is well formed, a faint one
+ * (level 0.1 < 0.2) is not, two disks are two blobs, a disk with a lone bright
+ * noise pixel is still one shape. */
+static void verdicts(int colour)
+{
+    const int C = colour ? 3 : 1, S = colour ? 32 : 28;
+    float img[3 * 32 * 32], attrs[8];
+    struct {
+        const char *what;
+        double level, second, speck;
+        mb_shape_verdict want;
+    } cases[] = {{"one disk", 0.6, 0, 0, MB_SHAPE_WELL_FORMED},
+                 {"dim but real disk (level 0.4)", 0.4, 0, 0, MB_SHAPE_WELL_FORMED},
+                 {"faint disk (level 0.1)", 0.1, 0, 0, MB_SHAPE_FAINT},
+                 {"two disks", 0.6, 0.6, 0, MB_SHAPE_BLOBS},
+                 {"disk and a small dimmer disk", 0.8, 0.5, 0, MB_SHAPE_BLOBS},
+                 {"disk and one bright pixel", 0.6, 0, 0.6, MB_SHAPE_WELL_FORMED}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        memset(img, 0, sizeof img);
+        draw_disk(img, C, S, 9, 10, 4.5, cases[k].level);
+        if (cases[k].second > 0)
+            draw_disk(img, C, S, 21, 19, cases[k].level == 0.8 ? 2.5 : 4, cases[k].second);
+        if (cases[k].speck > 0)
+            img[(size_t)(S - 4) * S + S - 4] += (float)cases[k].speck;
+        mb_shape_verdict v = MB_SHAPE_NONE;
+        mb_shapes_measure(img, C, S, S, attrs, &v);
+        CHECK(v == cases[k].want, "%s %s: verdict %d, expected %d", colour ? "shapes32" : "shapes",
+              cases[k].what, (int)v, (int)cases[k].want);
+    }
 }
 
 static void load_by_name(void)
@@ -206,6 +254,8 @@ int main(void)
     kind_shares();
     measurer(0);
     measurer(1);
+    verdicts(0);
+    verdicts(1);
     load_by_name();
     return mb_test_finish("test_data_shapes");
 }

@@ -433,8 +433,25 @@ static void test_classes_and_attrs(void)
     for (int b = 0; b < a.bins; b++)
         total += a.hist[b];
     CHECK_CLOSE(total, 1.0, 1e-9, 0, "histogram sums to 1");
+    CHECK_CLOSE(a.below_2sigma, 0.02275, 0.003, 0, "reference share below mu - 2 sigma");
+    CHECK_CLOSE(a.above_2sigma, 0.02275, 0.003, 0, "reference share above mu + 2 sigma");
+    CHECK(a.malformed == 0, "no malformed reference sample: %g", a.malformed);
     mb_attr_stats_compute(r, n, g, n, 20, &a);
     CHECK(a.beyond_2sigma < 0.001, "squeezed attribute beyond 2 sigma: %g", a.beyond_2sigma);
+    /* shifted by +1 sigma: upper tail 1 - Phi(1) = 0.1587, lower Phi(-3) = 0.00135;
+     * a quarter of the samples malformed (NaN) and far-away junk values in them
+     * change neither the histogram's total nor the tails */
+    for (int i = 0; i < n; i++)
+        g[i] = i % 4 == 0 ? NAN : (float)(12 + 2 * mb_normal_at(73, i));
+    mb_attr_stats_compute(r, n, g, n, 20, &a);
+    CHECK_CLOSE(a.above_2sigma, 0.1587, 0.01, 0, "shifted: upper tail");
+    CHECK_CLOSE(a.below_2sigma, 0.00135, 0.001, 0, "shifted: lower tail");
+    CHECK_CLOSE(a.malformed, 0.25, 1e-12, 0, "malformed share");
+    CHECK_CLOSE(a.ref_below_2sigma, 0.02275, 0.003, 0, "reference lower tail beside it");
+    total = 0;
+    for (int b = 0; b < a.bins; b++)
+        total += a.hist[b];
+    CHECK_CLOSE(total, 1.0, 1e-9, 0, "histogram of the well-formed samples sums to 1");
     free(r);
     free(g);
 
