@@ -8,7 +8,7 @@
 #include "mb_model.h"
 
 typedef enum {
-    MB_FEATURES_JUDGE = 0,  /* classifier penultimate layer, or AE encoder mu */
+    MB_FEATURES_JUDGE = 0,  /* classifier penultimate layer, or AE encoder mu standardised */
     MB_FEATURES_PIXELS = 1, /* the image itself, [C*H*W] */
     MB_FEATURES_RANDOM = 2  /* pixels times a fixed Gaussian matrix / sqrt(dim) */
 } mb_feature_kind;
@@ -53,8 +53,13 @@ typedef struct {
     mb_real *scratch_of[MB_JUDGE_MAX_LAYERS];
     double *loss_accum; /* backend [1] */
     void *param_arena, *act_arena;
-    /* autoencoder */
+    /* autoencoder: features = mu diag(ae_scale) + ae_shift, standardised with the
+     * real training set's per-coordinate mean and std */
     mb_model ae;
+    int standardised;
+    mb_real *ae_scale; /* backend [dim, dim], diagonal 1 / std */
+    mb_real *ae_shift; /* backend [dim], -mean / std */
+    mb_real *ae_mu;    /* backend [batch, dim] staging */
     /* random projection [dim, C*H*W] */
     mb_real *projection;
     mb_real *batch_in;  /* [batch, C*H*W] input staging */

@@ -10,7 +10,9 @@
  * output they have no dead (constant 0) coordinates, so the feature covariance is
  * full rank and its log-determinant and whitening are defined. Trained with Adam
  * and softmax cross-entropy through the backend table. Unlabelled data get the
- * encoder of an autoencoder (mb_model, MB_MODEL_AE) instead, features = mu. */
+ * encoder of an autoencoder (mb_model, MB_MODEL_AE) instead, features = mu
+ * standardised per coordinate with the real training set's mean and std, so that
+ * FD and KID are on the same scale for every data set. */
 #include "mb_judge.h"
 #include "mb_philox.h"
 
@@ -292,6 +294,62 @@ static int ae_prepare(mb_judge *j, const mb_dataset *train)
     return MB_OK;
 }
 
+/* The encoder's mu over the whole training set, then per coordinate
+ * scale = 1 / std and shift = -mean / std (std with N - 1), applied by
+ * mb_judge_features. A coordinate the encoder does not use (std below 1e-6 of the
+ * largest) gets scale 0 rather than its noise blown up to unit variance. */
+static int ae_standardise(mb_judge *j, const mb_dataset *train)
+{
+    mb_backend *be = j->be;
+    const int d = j->dim;
+    const size_t n_feat = (size_t)train->n * d;
+    mb_real *dev = be->alloc(be, n_feat * sizeof(mb_real));
+    mb_real *host = malloc(n_feat * sizeof *host);
+    mb_real *diag = calloc((size_t)d * d, sizeof *diag), *shift = malloc(d * sizeof *shift);
+    double *mean = calloc(d, sizeof *mean), *var = calloc(d, sizeof *var);
+    j->ae_scale = be->alloc(be, (size_t)d * d * sizeof(mb_real));
+    j->ae_shift = be->alloc(be, d * sizeof(mb_real));
+    j->ae_mu = be->alloc(be, (size_t)j->cfg.batch * d * sizeof(mb_real));
+    int rc = MB_OK;
+    if (!dev || !host || !diag || !shift || !mean || !var || !j->ae_scale || !j->ae_shift ||
+        !j->ae_mu) {
+        rc = mb_fail(MB_ENOMEM, "out of memory standardising the judge's features");
+        goto done;
+    }
+    j->standardised = 0; /* raw mu while the statistics are gathered */
+    if ((rc = mb_judge_features(j, train, dev, NULL)) != MB_OK)
+        goto done;
+    be->download(be, host, dev, n_feat * sizeof(mb_real));
+    for (size_t i = 0; i < n_feat; i++)
+        mean[i % d] += host[i] / (double)train->n;
+    for (size_t i = 0; i < n_feat; i++)
+        var[i % d] += (host[i] - mean[i % d]) * (host[i] - mean[i % d]) / (train->n - 1.0);
+    double largest = 0;
+    for (int c = 0; c < d; c++)
+        largest = fmax(largest, sqrt(var[c]));
+    if (!(largest > 0) || !isfinite(largest)) {
+        rc = mb_fail(MB_ENUMERIC, "judge: the autoencoder features of %s are constant or not "
+                     "finite", train->source);
+        goto done;
+    }
+    for (int c = 0; c < d; c++) {
+        const double sd = sqrt(var[c]), scale = sd > 1e-6 * largest ? 1 / sd : 0;
+        diag[(size_t)c * d + c] = (mb_real)scale;
+        shift[c] = (mb_real)(-mean[c] * scale);
+    }
+    be->upload(be, j->ae_scale, diag, (size_t)d * d * sizeof(mb_real));
+    be->upload(be, j->ae_shift, shift, d * sizeof(mb_real));
+    j->standardised = 1;
+done:
+    be->free(be, dev);
+    free(host);
+    free(diag);
+    free(shift);
+    free(mean);
+    free(var);
+    return rc;
+}
+
 /* ---- the extractor ---- */
 
 int mb_judge_prepare(mb_judge *j, mb_backend *be, mb_feature_kind kind,
@@ -333,8 +391,10 @@ int mb_judge_prepare(mb_judge *j, mb_backend *be, mb_feature_kind kind,
         return mb_fail(MB_EINPUT, "judge: %s has %d images (expected a training set)",
                        train->source, train->n);
     j->data_hash = mb_dataset_content_hash(train);
-    if (!train->labels || train->n_classes < 2)
-        return ae_prepare(j, train);
+    if (!train->labels || train->n_classes < 2) {
+        MB_TRY(ae_prepare(j, train));
+        return ae_standardise(j, train);
+    }
     j->n_classes = train->n_classes;
     MB_TRY(classifier_create(j));
     mb_judge_cache_path(j, "bin");
@@ -381,8 +441,14 @@ int mb_judge_features(mb_judge *j, const mb_dataset *ds, mb_real *features, int 
                      (int)img, 0, out, dim);
             break;
         case MB_FEATURES_JUDGE:
-            if (j->is_ae) {
+            if (j->is_ae && !j->standardised) {
                 mb_model_encode(&j->ae, j->batch_in, b, out, NULL);
+                break;
+            }
+            if (j->is_ae) { /* out = mu diag(1/std) + (-mean/std) */
+                mb_model_encode(&j->ae, j->batch_in, b, j->ae_mu, NULL);
+                be->gemm(be, 0, 0, b, dim, dim, 1, j->ae_mu, dim, j->ae_scale, dim, 0, out, dim);
+                be->bias_add(be, out, j->ae_shift, b, dim, 1);
                 break;
             }
             classifier_forward(j, j->batch_in, b);
@@ -458,6 +524,9 @@ void mb_judge_destroy(mb_judge *j)
     be->free(be, j->act_arena);
     be->free(be, j->projection);
     be->free(be, j->batch_in);
+    be->free(be, j->ae_scale);
+    be->free(be, j->ae_shift);
+    be->free(be, j->ae_mu);
     if (j->is_ae)
         mb_model_destroy(&j->ae);
     memset(j, 0, sizeof *j);

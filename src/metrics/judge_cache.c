@@ -1,7 +1,7 @@
 /* metrics/judge_cache.c — the frozen judge on disk, keyed by the training set's content
  * hash and the judge's configuration, so it is trained once per data set:
  *
- *   <cache>/judge-<kind>-<data hash>-<config hash>.<bin|ckpt>
+ *   <cache>/judge-<cnn|ae-std>-<data hash>-<config hash>.<bin|ckpt>
  *
  * The classifier file: "MBJUDGE1" | u32 version | u32 bytes per real |
  * u64 data hash, config hash | i32 channels, height, width, classes, conv1, conv2,
@@ -22,6 +22,10 @@
 
 #define JUDGE_MAGIC "MBJUDGE1"
 #define JUDGE_VERSION 2u /* 2: features normalised to unit mean square */
+/* The autoencoder judge's feature definition names its files: "ae-std" = mu
+ * standardised per coordinate with the training set's statistics (before: "ae",
+ * raw mu). A new definition takes a new name, so an old file is never read. */
+#define AE_FEATURES_NAME "ae-std"
 
 typedef struct {
     char magic[8];
@@ -100,7 +104,7 @@ void mb_judge_cache_path(mb_judge *j, const char *ext)
         rc = mb_path(dir, sizeof dir, "%s/.cache/madbench", home && *home ? home : "/tmp");
     if (rc == MB_OK)
         rc = mb_path(j->cache_path, sizeof j->cache_path, "%s/judge-%s-%016llx-%08llx.%s", dir,
-                     j->is_ae ? "ae" : "cnn", (unsigned long long)j->data_hash,
+                     j->is_ae ? AE_FEATURES_NAME : "cnn", (unsigned long long)j->data_hash,
                      (unsigned long long)(config_hash(j) & 0xffffffffull), ext);
     if (rc != MB_OK && !j->cfg.no_cache) { /* never a truncated path: no cache instead */
         mb_warn("%s: the judge will not be cached", mb_last_error());
