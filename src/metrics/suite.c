@@ -232,6 +232,15 @@ done:
     return rc;
 }
 
+int mb_metrics_far_from_real(const mb_metrics_result *r, char *why, size_t len)
+{
+    const int off = r->off_manifold > MB_FAR_OFF_MANIFOLD, low = r->prdc.recall < MB_FAR_RECALL;
+    snprintf(why, len, "off_manifold %.3f%s%.2f, recall %.3f%s%.2f", r->off_manifold,
+             off ? " > " : " <= ", MB_FAR_OFF_MANIFOLD, r->prdc.recall, low ? " < " : " >= ",
+             MB_FAR_RECALL);
+    return off || low;
+}
+
 void mb_metrics_print_table(FILE *out, const mb_metrics_result *r)
 {
     fprintf(out, "%-28s %14s %14s\n", "metric", "generated", "reference");

@@ -2,7 +2,8 @@
  * constructed sets whose answer is known (issue 17): the reference set against
  * a second sample of the same Gaussian (tail99_on near 0.01), a Gaussian with its
  * tails cut off (no tail at all), and a Gaussian plus far-away junk (the junk
- * raises off_manifold and the raw tail, not the on-manifold tail). */
+ * raises off_manifold and the raw tail, not the on-manifold tail); and when a
+ * set counts as far from the real data (the generation-1 warning). */
 #include "mb_metrics.h"
 #include "mb_philox.h"
 #include "testutil.h"
@@ -90,6 +91,8 @@ int main(void)
     CHECK_CLOSE(r.off_manifold, 1 - r.prdc.precision, 1e-12, 0, "off_manifold = 1 - precision");
     CHECK(r.off_manifold < 0.1, "real vs real: off_manifold %g", r.off_manifold);
     const double off_real = r.off_manifold;
+    char why[160];
+    CHECK(!mb_metrics_far_from_real(&r, why, sizeof why), "real vs real judged far: %s", why);
 
     /* Tails cut at r^2 < 6.25 (the chi-square(3) 0.90 quantile): nothing lies
      * beyond the real p95 radius, on the manifold or off it. */
@@ -115,6 +118,25 @@ int main(void)
     CHECK_CLOSE(r.tail95_on, 0.75 * 0.05, 0.012, 0, "junk: tail95_on");
     CHECK(r.off_manifold >= 0.25 && r.off_manifold <= 0.25 + 0.75 * off_real + 0.02,
           "junk: off_manifold %g (junk 0.25, real part %g)", r.off_manifold, off_real);
+
+    CHECK(!mb_metrics_far_from_real(&r, why, sizeof why), "25%% junk judged far: %s", why);
+
+    /* What an undertrained generation 1 looks like. All junk: off the manifold. */
+    for (size_t i = 0; i < (size_t)N * D; i++)
+        host[i] = 6.0 + 0.3 * host[i];
+    compare(ref, host, &r);
+    CHECK(r.off_manifold == 1 && mb_metrics_far_from_real(&r, why, sizeof why),
+          "all junk: off_manifold %g, judged far: %s", r.off_manifold, why);
+    /* Gray blobs near the mean: on the manifold (precision 1) but covering almost
+     * none of it, so recall is near 0. */
+    normal_rows(host, N, 75, INFINITY);
+    for (size_t i = 0; i < (size_t)N * D; i++)
+        host[i] *= 0.02;
+    compare(ref, host, &r);
+    printf("blobs at the mean: off_manifold %.4f recall %.4f\n", r.off_manifold, r.prdc.recall);
+    CHECK(r.off_manifold < 0.01 && r.prdc.recall < MB_FAR_RECALL &&
+              mb_metrics_far_from_real(&r, why, sizeof why),
+          "blobs: off_manifold %g, recall %g, judged far: %s", r.off_manifold, r.prdc.recall, why);
 
     mb_metrics_ref_destroy(ref);
     be->free(be, real);
