@@ -34,7 +34,8 @@ const char *mb_report_config(const mb_report_run *run, const char *key, char *bu
  * Definitions (README.md, "The report"): with generation 1 the model trained on real data
  * only, and values[g] the metric of generation g (NaN when missing),
  *   fd_doubles     the first g >= 2 with fd[g] >= 2 fd[1]
- *   tail99_halves  the first g >= 2 with tail99[g] <= tail99[1] / 2
+ *   tail99_halves  the first g >= 2 with tail99[g] <= tail99[1] / 2 (the report passes
+ *                  the on-manifold tail, tail99_on)
  *   recall_below   the first g >= 1 with recall[g] < 0.5
  * Each is a generation, MB_SPEED_NOT_WITHIN when it does not happen within the
  * generations recorded, or MB_SPEED_UNDEFINED when the generation-1 value is

@@ -2,6 +2,7 @@
  * written to the plots folder as files), the PNG grids as base64 data URIs, no
  * script, no external resource. One run, or a comparison of several. */
 #include "report_internal.h"
+#include "mb_metrics.h"
 
 #include <errno.h>
 #include <math.h>
@@ -88,7 +89,7 @@ static void speed_cell(FILE *out, const mb_report_run *run, const char *what, in
 static void write_speed_table(FILE *out, mb_report_run *const *runs, int n_runs)
 {
     fputs("<table class=\"speed-table\"><thead><tr><th rowspan=\"2\">run</th>"
-          "<th colspan=\"3\">Fréchet distance</th><th colspan=\"3\">tail share &gt; real p99</th>"
+          "<th colspan=\"3\">Fréchet distance</th><th colspan=\"3\">on-manifold tail &gt; real p99</th>"
           "<th colspan=\"3\">recall</th></tr><tr>"
           "<th>gen 1</th><th>last gen</th><th>doubles at gen</th>"
           "<th>gen 1</th><th>last gen</th><th>halves at gen</th>"
@@ -101,7 +102,7 @@ static void write_speed_table(FILE *out, mb_report_run *const *runs, int n_runs)
             continue;
         double *fd = v, *t99 = v + n, *rec = v + 2 * n;
         mb_report_series(run, "fd", fd);
-        mb_report_series(run, "tail99", t99);
+        mb_report_series(run, "tail99_on", t99);
         mb_report_series(run, "recall", rec);
         mb_collapse_speed sp;
         mb_collapse_speed_compute(fd, t99, rec, n, &sp);
@@ -112,7 +113,7 @@ static void write_speed_table(FILE *out, mb_report_run *const *runs, int n_runs)
         fputs("</th>", out);
         const double *series[3] = {fd, t99, rec};
         const int result[3] = {sp.fd_doubles, sp.tail99_halves, sp.recall_below};
-        const char *what[3] = {"fd", "tail99", "recall"};
+        const char *what[3] = {"fd", "tail99_on", "recall"};
         for (int k = 0; k < 3; k++) {
             fputs("<td>", out);
             put_num(out, n > 1 ? series[k][1] : NAN);
@@ -322,13 +323,18 @@ static int write_tail_figures(FILE *out, const char *plots_dir, mb_report_run *c
                 shapes ? "The ground-truth attribute of the shapes set: the disk radius measured "
                          "from every image. Per generation its histogram (orange; green: "
                          "generation 0, the real training set) over the real test set's (grey "
-                         "area); dashed: the real μ ± 2σ. Collapse shows as the bell narrowing "
-                         "and its tails emptying."
+                         "area); dashed: the real μ ± 2σ; above each panel the shares below "
+                         "μ − 2σ and above μ + 2σ against the real ones. Malformed images (no "
+                         "shape, too faint, or more than one blob) are left out of the histogram "
+                         "and both tails; their share is given apart. Collapse shows as the bell "
+                         "narrowing and its tails emptying."
                        : "The Mahalanobis radius of every sample in judge feature space under "
                          "the real test set's Gaussian fit. Per generation its histogram "
                          "(orange; green: generation 0, the real training set) over the real "
                          "test set's (grey area), on one scale. Collapse shows as mass leaving "
-                         "the right tail.");
+                         "the right tail; above each panel the share beyond the real p99, the "
+                         "part of it on the real k-NN manifold (tail99_on) and the share off "
+                         "that manifold (junk).");
         int drawn = 0, last = -1;
         for (int k = 0; k < run->n_rows && k < MAX_TAIL_PANELS && rc == MB_OK; k++) {
             /* long runs: generations 0, 1 (the speed table's baseline), the last one
@@ -443,6 +449,8 @@ static const char page_style[] =
     "dl.defs{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:4px 24px;"
     "margin:16px 0 0;font-size:13px}dl.defs div{padding:0}dl.defs dt{font-weight:600}"
     "dl.defs dd{margin:2px 0 0;color:#4a5468}"
+    "section.warning{background:#fff4ee;border-left:6px solid #b23a12}"
+    "section.warning h2{color:#b23a12}"
     "footer{color:#8a93a5;font-size:13px;text-align:center;padding:8px 0 28px}";
 
 static void write_head(FILE *out, mb_report_run *const *runs, int n_runs)
@@ -493,10 +501,11 @@ static void write_definitions(FILE *out)
           "real training set itself, whose FD is sampling noise that any model “doubles” at "
           "once; FD(1) is the model's own error, so its doubling measures what the "
           "self-consuming loop adds.</dd></div>"
-          "<div><dt>tail99 halves at gen</dt><dd>the first generation g ≥ 2 with tail99(g) ≤ "
-          "tail99(1) / 2; tail99 = the share of samples whose Mahalanobis radius in judge space "
-          "lies beyond the real test set's 99th percentile (1% for real data). Relative to "
-          "generation 1 for the same reason.</dd></div>"
+          "<div><dt>tail99_on halves at gen</dt><dd>the first generation g ≥ 2 with "
+          "tail99_on(g) ≤ tail99_on(1) / 2; tail99_on = the share of samples whose Mahalanobis "
+          "radius in judge space lies beyond the real test set's 99th percentile and that lie "
+          "on the real k-NN manifold (about 1% for real data), so junk far from the data is "
+          "not counted as tail. Relative to generation 1 for the same reason.</dd></div>"
           "<div><dt>recall &lt; 0.5 at gen</dt><dd>the first generation g ≥ 1 with recall(g) "
           "&lt; 0.5 (improved recall, k-NN manifolds): an absolute level, half of the real "
           "data no longer covered.</dd></div>"
@@ -505,9 +514,33 @@ static void write_definitions(FILE *out)
           out);
 }
 
+/* The first thing on the page: runs whose generation 1 (trained on real data only)
+ * was already far from the real data, so that their loop measures model error. */
+static void write_gen1_warnings(FILE *out, mb_report_run *const *runs, int n_runs)
+{
+    for (int r = 0; r < n_runs; r++) {
+        const json_t *row = runs[r]->n_rows > 1 ? runs[r]->rows[1] : NULL;
+        if (!row || !(mb_json_number(row, "gen1_broken") > 0))
+            continue;
+        fputs("<section class=\"warning\" id=\"gen1-warning\"><h2>Generation 1 is already far "
+              "from the real data", out);
+        if (n_runs > 1) {
+            fputs(" · ", out);
+            mb_put_escaped(out, runs[r]->name);
+        }
+        fprintf(out, "</h2>\n<p>Share of its samples off the real manifold %.3g, recall %.3g "
+                "(far: above %.2f, or below %.2f). Generation 1 is trained on real data only, so the loop measures "
+                "the model's own error here, not collapse. Likely cause: an undertrained model. "
+                "Raise <code>model.epochs</code> or <code>data.n_real</code> and run again.</p>"
+                "</section>\n", mb_json_number(row, "off_manifold"),
+                mb_json_number(row, "recall"), MB_FAR_OFF_MANIFOLD, MB_FAR_RECALL);
+    }
+}
+
 static int write_page(FILE *out, const char *plots_dir, mb_report_run *const *runs, int n_runs)
 {
     write_head(out, runs, n_runs);
+    write_gen1_warnings(out, runs, n_runs);
     fputs("<section id=\"speed\"><h2>Collapse speed</h2>\n<p class=\"caption\">How many "
           "generations of the loop it takes until the Fréchet distance doubles, the tail share "
           "halves and recall falls below 0.5 (definitions below the table).</p>\n", out);

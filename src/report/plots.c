@@ -234,12 +234,24 @@ int report_tail_plot(const mb_report_run *run, int g, int shapes, const char *id
             vy[k][0] = 0, vy[k][1] = top * 1.05;
             s[ns++] = (mb_svg_series){NULL, vx[k], vy[k], 2, "#444444", 1, 0, 1.0, NULL};
         }
-        snprintf(sub, sizeof sub, "beyond ±2σ: %.3g (real %.3g)",
-                 mb_json_number(row, "attr_beyond_2sigma"),
-                 mb_json_number(row, "ref_attr_beyond_2sigma"));
+        const double malformed = mb_json_number(row, "malformed");
+        char bad[48] = "";
+        if (isfinite(malformed) && malformed > 0)
+            snprintf(bad, sizeof bad, " · malformed %.2g left out", malformed);
+        if (isfinite(mb_json_number(row, "attr_below_2sigma")))
+            snprintf(sub, sizeof sub, "< −2σ %.3g (real %.3g) · > +2σ %.3g (real %.3g)%s",
+                     mb_json_number(row, "attr_below_2sigma"),
+                     mb_json_number(row, "ref_attr_below_2sigma"),
+                     mb_json_number(row, "attr_above_2sigma"),
+                     mb_json_number(row, "ref_attr_above_2sigma"), bad);
+        else /* runs written before the tails were split */
+            snprintf(sub, sizeof sub, "beyond ±2σ: %.3g (real %.3g)",
+                     mb_json_number(row, "attr_beyond_2sigma"),
+                     mb_json_number(row, "ref_attr_beyond_2sigma"));
     } else {
-        snprintf(sub, sizeof sub, "tail99 %.3g · tail95 %.3g (real 0.01 · 0.05)",
-                 mb_json_number(row, "tail99"), mb_json_number(row, "tail95"));
+        snprintf(sub, sizeof sub, "tail99 %.3g, on the manifold %.3g · off it %.3g",
+                 mb_json_number(row, "tail99"), mb_json_number(row, "tail99_on"),
+                 mb_json_number(row, "off_manifold"));
     }
     char title[64];
     snprintf(title, sizeof title, g == 0 ? "Generation 0 (real train set)" : "Generation %d", g);

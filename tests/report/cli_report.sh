@@ -25,9 +25,10 @@ grep -q "$tmp/nothing/metrics.jsonl" "$tmp/err" || fail "missing folder not name
 
 # ---- hand-made run folders ----
 # slow: FD(0) = 0.5 (sampling noise), FD(1) = 10; FD reaches 2 FD(1) = 20 exactly at
-#       generation 4; tail99(1) = 0.008 halves to 0.004 exactly at generation 3;
+#       generation 4; tail99_on(1) = 0.008 halves to 0.004 exactly at generation 3
+#       (the raw tail99, 0.3 higher as if junk were counted, never halves);
 #       recall stays >= 0.5: "not within 5"
-# fast: FD(1) = 8 doubles at 2; tail99(1) = 0: halving undefined (n/a); recall < 0.5 at 1
+# fast: FD(1) = 8 doubles at 2; tail99_on(1) = 0: halving undefined (n/a); recall < 0.5 at 1
 # bell: a shapes run (attribute histograms), FD never doubles
 python3 - "$tmp" <<'EOF'
 import json, math, os, struct, sys, zlib
@@ -56,14 +57,19 @@ def run(name, fd, tail99, recall, shapes=False):
             row = {"n_ref": 300, "n_gen": 500, "dim": 64, "fd": fd[g], "kid": fd[g] / 100,
                    "precision": 0.9, "recall": recall[g], "density": 1.0, "coverage": 0.9 - 0.1 * g,
                    "vendi": 6.0 / (1 + g), "ref_vendi": 6.2, "tail95": 5 * tail99[g],
-                   "tail99": tail99[g], "seconds": 1.0, "generation": g, "train_images": 500,
+                   "tail99": 0.3 + tail99[g], "tail99_on": tail99[g], "off_manifold": 0.1,
+                   "seconds": 1.0, "generation": g, "train_images": 500,
                    "loss": None if g == 0 else 500.0 - g, "train_s": 2.0 * (g > 0),
                    "radius_lo": 0, "radius_hi": 12,
                    "radius_hist": hist(8.0 - 0.6 * g, 1.0 - 0.12 * g, 0, 12, 40),
                    "ref_radius_hist": hist(8.0, 1.0, 0, 12, 40)}
+            if g >= 1: # the fast run's generation 1 was already broken
+                row.update({"gen1_broken": int(name == "fast")})
             if shapes:
                 row.update({"attr_lo": 2.0, "attr_hi": 10.0, "attr_beyond_2sigma": 0.045 / (1 + g),
-                            "ref_attr_beyond_2sigma": 0.046,
+                            "ref_attr_beyond_2sigma": 0.046, "attr_below_2sigma": 0.011 * g,
+                            "ref_attr_below_2sigma": 0.023, "attr_above_2sigma": 0.02 / (1 + g),
+                            "ref_attr_above_2sigma": 0.023, "malformed": 0.05 * g,
                             "attr_hist": hist(6.0, 1.0 - 0.15 * g, 2, 10, 20),
                             "ref_attr_hist": hist(6.0, 1.0, 2, 10, 20)})
             else:
@@ -106,18 +112,27 @@ check_speed() { # FILE RUN METRIC EXPECTED
 }
 for f in "$tmp/slow/report.html" "$tmp/cmp/compare.html"; do
     check_speed "$f" slow fd 4
-    check_speed "$f" slow tail99 3
+    check_speed "$f" slow tail99_on 3
     check_speed "$f" slow recall "not within 5"
 done
 check_speed "$tmp/cmp/compare.html" fast fd 2
-check_speed "$tmp/cmp/compare.html" fast tail99 "n/a"
+check_speed "$tmp/cmp/compare.html" fast tail99_on "n/a"
 check_speed "$tmp/cmp/compare.html" fast recall 1
 check_speed "$tmp/bell/report.html" bell fd "not within 3"
-check_speed "$tmp/bell/report.html" bell tail99 3
+check_speed "$tmp/bell/report.html" bell tail99_on 3
 check_speed "$tmp/bell/report.html" bell recall "not within 3"
 grep -q "test &lt;device&gt; &amp; co" "$tmp/slow/report.html" || fail "manifest text not escaped"
 grep -q "Ankle boot" "$tmp/slow/report.html" || fail "no Fashion-MNIST class names"
 grep -q "measured radius" "$tmp/bell/report.html" || fail "bell: no attribute tail figure"
+# the generation-1 warning: first on the page, only for the run whose generation 1 was broken
+grep -q 'id="gen1-warning"' "$tmp/slow/report.html" && fail "slow: a generation-1 warning"
+awk '/id="gen1-warning"/ { w = NR } /id="speed"/ { s = NR } END { exit !(w && w < s) }' \
+    "$tmp/cmp/compare.html" || fail "comparison: no generation-1 warning before the speed table"
+grep -A3 'id="gen1-warning"' "$tmp/cmp/compare.html" | grep -q "model.epochs" ||
+    fail "the warning does not name the knobs"
+# the bell curve: both tails against the real ones, and the malformed share left out
+grep -q "&lt; −2σ 0.033 (real 0.023) · &gt; +2σ 0.005 (real 0.023) · malformed 0.15 left out" \
+    "$tmp/bell/plots/tail_gen_03.svg" || fail "bell: generation 3 panel lacks the two tails"
 
 # ---- every SVG file is well-formed XML; so is every SVG inlined in the pages ----
 n_svg=0
