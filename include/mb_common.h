@@ -48,6 +48,9 @@ void mb_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 double mb_now_seconds(void); /* monotonic clock */
 /* "1m05s", or "2h03m" from an hour on: for ETAs. */
 void mb_format_duration(char *out, size_t len, double seconds);
+/* The shortest %g form that reads back as the same value: "0.001" for the float
+ * 0.001f (single = 1: equal after rounding to float), "0.1" for the double 0.1. */
+void mb_format_shortest(char *out, size_t len, double value, int single);
 
 /* Host allocation that records an MB_ENOMEM error naming what was requested. */
 void *mb_host_alloc(size_t bytes, const char *what);

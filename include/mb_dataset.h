@@ -99,8 +99,13 @@ static inline size_t mb_dataset_image_size(const mb_dataset *ds)
  * kinds (disk,ellipse,square), shares (0.5,0.3,0.2), noise (STD).
  * Returns MB_EINPUT naming the key when the key or value is not understood. */
 int mb_data_option_set(mb_data_options *opt, const char *key, const char *value);
-/* The keys mb_data_option_set knows, NULL-terminated. */
-extern const char *const mb_data_option_keys[];
+/* The options mb_data_option_set knows (its table, ended by a NULL key), with
+ * the form of their values and a line of help each. */
+typedef struct {
+    const char *key, *value, *help;
+    int (*set)(mb_data_options *opt, const char *key, const char *value);
+} mb_data_option;
+extern const mb_data_option mb_data_option_table[];
 
 /* Allocates an empty data set of n images (labels / attrs when asked), every
  * sample MB_ORIGIN_REAL, pixels not allocated. */

@@ -20,36 +20,53 @@ static const char *const usage_text =
     "\n"
     "info     prints count, shape, classes with their shares, pixel mean and std, and\n"
     "         the ground-truth attributes of shapes sets\n"
-    "export   writes the images to OUT: a PNG folder (one subfolder per class; with\n"
-    "         --flat all in OUT, as pytorch-fid reads them), or IDX files when OUT\n"
-    "         ends in -images-idx3-ubyte[.gz] (labels beside it)\n"
+    "export   writes the images to OUT: a PNG folder (one subfolder per class), or IDX\n"
+    "         files when OUT ends in -images-idx3-ubyte[.gz] (labels beside it)\n"
     "measure  runs the shapes attribute measurer on every image and prints the\n"
-    "         attribute statistics (and the error against the truth when known)\n"
-    "\n"
-    "options (key=value or --key value):\n"
-    "  split=train|test      part of a source with train and test parts (train)\n"
-    "  n=N                   keep at most N images (0 = all)\n"
-    "  seed=S                seed of shuffling, hold-out and shapes generation (0)\n"
-    "  shuffle=1             seeded shuffle before n / imbalance pick images\n"
-    "  test_fraction=F       hold out a seeded share F as the test split\n"
-    "  imbalance=C:S[,C:S]   class C kept at share S of the result, exactly\n"
-    "  resize=HxW            image folders: resize instead of rejecting other sizes\n"
-    "  channels=1|3          image folders: force gray or RGB\n"
-    "  shapes: radius=normal:MEAN:STD|uniform:LO:HI  intensity=LO:HI  aspect=LO:HI\n"
-    "          kinds=disk,ellipse,square  shares=0.5,0.3,0.2  noise=STD\n";
+    "         attribute statistics (and the error against the truth when known)\n";
 
-static int parse(int argc, char **argv, mb_args *a, mb_data_options *opt, int n_pos)
+typedef struct {
+    int flat, shuffle;
+} data_cli;
+
+static const mb_option data_table[] = {
+    {"flat", MB_OPT_FLAG, MB_OPT_AT(data_cli, flat), NULL, 0, 0, NULL,
+     "export: every image directly in OUT, as pytorch-fid reads them", NULL, NULL},
+    {"shuffle", MB_OPT_FLAG, MB_OPT_AT(data_cli, shuffle), NULL, 0, 0, NULL,
+     "the same as shuffle=1", NULL, NULL},
+};
+
+static void usage(FILE *out)
 {
-    static const char *const flags[] = {"help", "shuffle", "flat", NULL};
-    MB_TRY(mb_args_parse(a, "data", argc, argv, flags));
+    fputs(usage_text, out);
+    fprintf(out, "\noptions:\n");
+    const data_cli defaults = {0};
+    const void *d = &defaults;
+    mb_options_help(out, data_table, MB_ARRAY_LEN(data_table), &d, NULL, 1);
+    fprintf(out, "\ndata options (key=value or --key value):\n");
+    for (const mb_data_option *o = mb_data_option_table; o->key; o++) {
+        char left[128];
+        snprintf(left, sizeof left, "%s=%s", o->key, o->value);
+        mb_help_line(out, left, o->help);
+    }
+}
+
+static int parse(int argc, char **argv, mb_args *a, mb_data_options *opt, data_cli *c,
+                 int n_pos)
+{
+    MB_TRY(mb_args_parse(a, "data", argc, argv, data_table, MB_ARRAY_LEN(data_table)));
     memset(opt, 0, sizeof *opt);
+    memset(c, 0, sizeof *c);
+    MB_TRY(mb_options_read(a, data_table, MB_ARRAY_LEN(data_table), NULL, c));
+    if (c->shuffle)
+        opt->shuffle = 1;
     for (int i = 0; i < a->n_args; i++) {
-        if (!strcmp(a->args[i].name, "help") || !strcmp(a->args[i].name, "flat"))
+        if (a->args[i].used || !strcmp(a->args[i].name, "help"))
             continue; /* command options, not data options */
         a->args[i].used = 1;
         MB_TRY(mb_data_option_set(opt, a->args[i].name, a->args[i].value));
     }
-    if (a->n_positional != n_pos && !mb_args_flag(a, "help"))
+    if (a->n_positional != n_pos && !mb_args_help(a))
         return mb_fail(MB_EINPUT, "data %s: expected %d argument%s, got %d (see madbench "
                        "data --help)", a->positional[0], n_pos - 1, n_pos == 2 ? "" : "s",
                        a->n_positional - 1);
@@ -146,7 +163,7 @@ static int measure(const mb_dataset *ds)
 int mb_cli_data(int argc, char **argv)
 {
     if (argc < 1 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h")) {
-        fputs(usage_text, argc < 1 ? stderr : stdout);
+        usage(argc < 1 ? stderr : stdout);
         return argc < 1 ? mb_fail(MB_EINPUT, "data: expected a subcommand: info, export or "
                                   "measure") : MB_OK;
     }
@@ -157,12 +174,13 @@ int mb_cli_data(int argc, char **argv)
                        "measure)", what);
     mb_args a;
     mb_data_options opt;
-    MB_TRY(parse(argc, argv, &a, &opt, n_pos));
-    if (mb_args_flag(&a, "help")) {
-        fputs(usage_text, stdout);
+    data_cli c;
+    MB_TRY(parse(argc, argv, &a, &opt, &c, n_pos));
+    if (mb_args_help(&a)) {
+        usage(stdout);
         return MB_OK;
     }
-    if (strcmp(what, "export") && mb_args_str(&a, "flat", NULL))
+    if (strcmp(what, "export") && c.flat)
         return mb_fail(MB_EINPUT, "data %s: option --flat is for data export only", what);
     mb_dataset ds;
     MB_TRY(mb_dataset_load(&ds, a.positional[1], &opt));
@@ -184,7 +202,7 @@ int mb_cli_data(int argc, char **argv)
                                "bytes)", out);
         } else {
             mb_dataset view = ds; /* flat: no class folders, for pytorch-fid */
-            if (mb_args_flag(&a, "flat")) {
+            if (c.flat) {
                 view.labels = NULL;
                 view.n_classes = 0;
             }

@@ -17,98 +17,97 @@ static const char *const usage_text =
     "Every metric of B (generated images) against A (the reference: real test data).\n"
     "A and B: fashion-mnist | shapes | shapes32 | an IDX images file or directory |\n"
     "CIFAR-10 batches | a folder of PNG/JPEG images (see `madbench data`).\n"
-    "\n"
-    "  --features judge|pixels|random  feature extractor (default judge)\n"
-    "  --json                one JSON object on stdout instead of the table\n"
-    "  --n N                 at most N images of A and of B (default: all)\n"
-    "  --split-a S, --split-b S  part of A / B: auto (the test part when the source\n"
-    "                        has one, else all of it), train or test (default auto)\n"
-    "  --k K                 k of precision/recall/density/coverage (default 5)\n"
-    "  --kid-subsets S       KID subsets (default 100)\n"
-    "  --kid-subset-size M   KID subset size (default 1000, at most the set sizes)\n"
-    "  --class-threshold T   share below which a class counts as vanishing (0.01)\n"
-    "  --fd-inf P            also FD-infinity from P subset sizes (Chong & Forsyth: 15)\n"
-    "  --seed S              KID subsets, judge initialisation, random projection (1234)\n"
-    "judge:\n"
-    "  --judge-data SRC      real training set of the judge (default: A, train split)\n"
-    "  --judge-n N           at most N training images (default: all)\n"
-    "  --judge-epochs E      classifier epochs (default 5); --judge-ae-epochs (5)\n"
-    "  --judge-features F    classifier feature width (default 128); --judge-latent (32)\n"
-    "  --random-dim D        width of the random projection (default 64)\n"
-    "  --cache-dir DIR       judge cache (default $MADBENCH_CACHE, ~/.cache/madbench)\n"
-    "  --no-cache            train the judge afresh and do not store it\n"
-    "  --device D            cpu, cuda or auto (default auto)\n"
-    "  --threads T           CPU threads (default: all cores)\n"
-    "  --quiet               no progress lines\n";
+    "\n";
+
+static const char *const feature_names[] = {"judge", "pixels", "random", NULL}; /* enum order */
+static const char *const split_names[] = {"auto", "train", "test", NULL};
+enum { SPLIT_AUTO, SPLIT_TRAIN, SPLIT_TEST };
 
 typedef struct {
     mb_judge_config judge;
     mb_metrics_options metrics;
-    mb_feature_kind features;
+    int features; /* mb_feature_kind */
     long n, judge_n;
-    int json;
-    const char *split_a, *split_b, *judge_data;
+    uint64_t seed; /* of both the metrics and the judge */
+    int json, quiet, threads, split_a, split_b;
+    const char *judge_data, *device;
 } metrics_cli;
 
-static int parse_split(const char *s, mb_split *out, int *is_auto)
+#define M(field) MB_OPT_AT(metrics_cli, field)
+static const mb_option metrics_table[] = {
+    {"features", MB_OPT_CHOICE, M(features), NULL, 0, 0, feature_names,
+     "feature extractor", NULL, NULL},
+    {"json", MB_OPT_FLAG, M(json), NULL, 0, 0, NULL,
+     "one JSON object on stdout instead of the table", NULL, NULL},
+    {"n", MB_OPT_LONG, M(n), "N", 0, __INT_MAX__, NULL,
+     "at most N images of A and of B; 0: all", NULL, NULL},
+    {"split-a", MB_OPT_CHOICE, M(split_a), NULL, 0, 0, split_names,
+     "part of A: auto is the test part when the source has one, else all of it", NULL, NULL},
+    {"split-b", MB_OPT_CHOICE, M(split_b), NULL, 0, 0, split_names,
+     "part of B, as --split-a", NULL, NULL},
+    {"k", MB_OPT_INT, M(metrics.prdc_k), "K", 1, 1000, NULL,
+     "k of precision / recall / density / coverage", NULL, NULL},
+    {"kid-subsets", MB_OPT_INT, M(metrics.kid_subsets), "S", 1, 100000, NULL,
+     "KID subsets", NULL, NULL},
+    {"kid-subset-size", MB_OPT_INT, M(metrics.kid_subset_size), "M", 2, __INT_MAX__, NULL,
+     "KID subset size, at most the set sizes", NULL, NULL},
+    {"class-threshold", MB_OPT_DOUBLE, M(metrics.class_threshold), "T", 0, 1, NULL,
+     "share below which a class counts as vanishing", NULL, NULL},
+    {"fd-inf", MB_OPT_INT, M(metrics.fd_inf_points), "P", 0, 1000, NULL,
+     "also FD-infinity from P subset sizes (Chong & Forsyth use 15); 0: off", NULL, NULL},
+    {"seed", MB_OPT_U64, M(seed), "S", 0, (double)__LONG_MAX__, NULL,
+     "KID subsets, judge initialisation, random projection", NULL, NULL},
+    MB_OPT_GROUP("judge:"),
+    {"judge-data", MB_OPT_STRING, M(judge_data), "SRC", 0, 0, NULL,
+     "real training set of the judge", "A, train split", NULL},
+    {"judge-n", MB_OPT_LONG, M(judge_n), "N", 0, __INT_MAX__, NULL,
+     "at most N training images; 0: all", NULL, NULL},
+    {"judge-epochs", MB_OPT_INT, M(judge.epochs), "E", 0, 10000, NULL,
+     "classifier epochs", NULL, NULL},
+    {"judge-ae-epochs", MB_OPT_INT, M(judge.ae_epochs), "E", 0, 10000, NULL,
+     "autoencoder epochs (unlabelled data)", NULL, NULL},
+    {"judge-features", MB_OPT_INT, M(judge.features), "F", 1, 65536, NULL,
+     "classifier feature width", NULL, NULL},
+    {"judge-latent", MB_OPT_INT, M(judge.ae_latent), "D", 1, 4096, NULL,
+     "autoencoder latent size (unlabelled data)", NULL, NULL},
+    {"random-dim", MB_OPT_INT, M(judge.random_dim), "D", 1, 65536, NULL,
+     "width of the random projection", NULL, NULL},
+    {"cache-dir", MB_OPT_STRING, M(judge.cache_dir), "DIR", 0, 0, NULL, "judge cache",
+     "$MADBENCH_CACHE, else ~/.cache/madbench", NULL},
+    {"no-cache", MB_OPT_FLAG, M(judge.no_cache), NULL, 0, 0, NULL,
+     "train the judge afresh and do not store it", NULL, NULL},
+    MB_OPT_GROUP("device:"),
+    {"device", MB_OPT_STRING, M(device), "D", 0, 0, NULL, "cpu, cuda or auto", NULL, NULL},
+    {"threads", MB_OPT_INT, M(threads), "T", 0, 1024, NULL,
+     "CPU threads; 0: all cores", NULL, NULL},
+    {"quiet", MB_OPT_FLAG, M(quiet), NULL, 0, 0, NULL, "no progress lines", NULL, NULL},
+};
+#undef M
+
+static void defaults(metrics_cli *c)
 {
-    *is_auto = !strcmp(s, "auto");
-    if (*is_auto || !strcmp(s, "train") || !strcmp(s, "test")) {
-        *out = strcmp(s, "train") ? MB_SPLIT_TEST : MB_SPLIT_TRAIN;
-        return MB_OK;
-    }
-    return mb_fail(MB_EINPUT, "metrics: split '%s' (expected auto, train or test)", s);
+    *c = (metrics_cli){.features = MB_FEATURES_JUDGE, .seed = 1234, .device = "auto"};
+    mb_judge_config_default(&c->judge);
+    mb_metrics_options_default(&c->metrics);
 }
 
 static int parse_options(mb_args *a, metrics_cli *c)
 {
-    long k, subsets, subset_size, seed, epochs, ae_epochs, feat, latent, rdim, fd_inf;
-    mb_judge_config_default(&c->judge);
-    mb_metrics_options_default(&c->metrics);
-    MB_TRY(mb_feature_kind_parse(mb_args_str(a, "features", "judge"), &c->features));
-    c->json = mb_args_flag(a, "json");
-    MB_TRY(mb_args_long(a, "n", 0, 0, __INT_MAX__, &c->n));
-    MB_TRY(mb_args_long(a, "judge_n", 0, 0, __INT_MAX__, &c->judge_n));
-    MB_TRY(mb_args_long(a, "k", 5, 1, 1000, &k));
-    MB_TRY(mb_args_long(a, "kid_subsets", 100, 1, 100000, &subsets));
-    MB_TRY(mb_args_long(a, "kid_subset_size", 1000, 2, __INT_MAX__, &subset_size));
-    MB_TRY(mb_args_double(a, "class_threshold", 0.01, 0, 1, &c->metrics.class_threshold));
-    MB_TRY(mb_args_long(a, "seed", 1234, 0, __LONG_MAX__, &seed));
-    MB_TRY(mb_args_long(a, "judge_epochs", c->judge.epochs, 0, 10000, &epochs));
-    MB_TRY(mb_args_long(a, "judge_ae_epochs", c->judge.ae_epochs, 0, 10000, &ae_epochs));
-    MB_TRY(mb_args_long(a, "judge_features", c->judge.features, 1, 65536, &feat));
-    MB_TRY(mb_args_long(a, "judge_latent", c->judge.ae_latent, 1, 4096, &latent));
-    MB_TRY(mb_args_long(a, "random_dim", c->judge.random_dim, 1, 65536, &rdim));
-    MB_TRY(mb_args_long(a, "fd_inf", 0, 0, 1000, &fd_inf));
-    if (fd_inf == 1)
+    MB_TRY(mb_options_read(a, metrics_table, MB_ARRAY_LEN(metrics_table), NULL, c));
+    if (c->metrics.fd_inf_points == 1)
         return mb_fail(MB_EINPUT, "metrics: --fd-inf 1 (expected 0 = off, or at least 2 "
                                   "subset sizes; Chong & Forsyth use 15)");
-    c->metrics.fd_inf_points = (int)fd_inf;
-    c->metrics.prdc_k = (int)k;
-    c->metrics.kid_subsets = (int)subsets;
-    c->metrics.kid_subset_size = (int)subset_size;
-    c->metrics.seed = (uint64_t)seed;
-    c->judge.seed = (uint64_t)seed;
-    c->judge.epochs = (int)epochs;
-    c->judge.ae_epochs = (int)ae_epochs;
-    c->judge.features = (int)feat;
-    c->judge.ae_latent = (int)latent;
-    c->judge.random_dim = (int)rdim;
-    c->judge.cache_dir = mb_args_str(a, "cache_dir", NULL);
-    c->judge.no_cache = mb_args_flag(a, "no_cache");
-    c->split_a = mb_args_str(a, "split_a", "auto");
-    c->split_b = mb_args_str(a, "split_b", "auto");
-    c->judge_data = mb_args_str(a, "judge_data", NULL);
+    c->metrics.seed = c->judge.seed = c->seed;
     return MB_OK;
 }
 
 /* split "auto": the test part of a source that has one, else all of it (a folder
  * or IDX file of generated images). */
-static int load(mb_dataset *ds, const char *source, const char *split, long n, uint64_t seed)
+static int load(mb_dataset *ds, const char *source, int split, long n, uint64_t seed)
 {
-    mb_data_options opt = {.max_images = n, .seed = seed, .shuffle = n > 0};
-    int is_auto;
-    MB_TRY(parse_split(split, &opt.split, &is_auto));
+    mb_data_options opt = {.max_images = n, .seed = seed, .shuffle = n > 0,
+                           .split = split == SPLIT_TRAIN ? MB_SPLIT_TRAIN : MB_SPLIT_TEST};
+    const int is_auto = split == SPLIT_AUTO;
     int rc = mb_dataset_load(ds, source, &opt);
     if (rc == MB_OK || !is_auto)
         return rc;
@@ -158,7 +157,7 @@ static int run(mb_backend *be, const metrics_cli *c, const char *src_a, const ch
                      "(expected the same shape)", a.source, a.channels, a.height, a.width,
                      b.source, b.channels, b.height, b.width);
     if (rc == MB_OK && c->features == MB_FEATURES_JUDGE)
-        rc = load(&train, c->judge_data ? c->judge_data : src_a, "train", c->judge_n,
+        rc = load(&train, c->judge_data ? c->judge_data : src_a, SPLIT_TRAIN, c->judge_n,
                   c->judge.seed);
     if (rc == MB_OK)
         rc = mb_judge_prepare(&j, be, c->features, &c->judge,
@@ -237,26 +236,25 @@ static int run(mb_backend *be, const metrics_cli *c, const char *src_a, const ch
 
 int mb_cli_metrics(int argc, char **argv)
 {
-    static const char *const flags[] = {"json", "quiet", "no-cache", "help", NULL};
     mb_args a;
-    MB_TRY(mb_args_parse(&a, "metrics", argc, argv, flags));
-    if (mb_args_flag(&a, "help")) {
+    metrics_cli c;
+    defaults(&c);
+    MB_TRY(mb_args_parse(&a, "metrics", argc, argv, metrics_table, MB_ARRAY_LEN(metrics_table)));
+    if (mb_args_help(&a)) {
         fputs(usage_text, stdout);
+        const void *d = &c;
+        mb_options_help(stdout, metrics_table, MB_ARRAY_LEN(metrics_table), &d, NULL, 1);
         return MB_OK;
     }
     if (a.n_positional != 2)
         return mb_fail(MB_EINPUT, "metrics: expected two data sets A (reference) and B "
                                   "(generated), got %d arguments (see madbench metrics --help)",
                        a.n_positional);
-    metrics_cli c;
     MB_TRY(parse_options(&a, &c));
-    mb_set_quiet(mb_args_flag(&a, "quiet"));
-    long threads;
-    MB_TRY(mb_args_long(&a, "threads", 0, 0, 1024, &threads));
-    const char *device = mb_args_str(&a, "device", "auto");
     MB_TRY(mb_args_check_unused(&a));
-    mb_cpu_set_threads((int)threads);
-    mb_backend *be = mb_backend_create(device);
+    mb_set_quiet(c.quiet);
+    mb_cpu_set_threads(c.threads);
+    mb_backend *be = mb_backend_create(c.device);
     if (!be)
         return (int)mb_last_status();
     int rc = run(be, &c, a.positional[0], a.positional[1]);

@@ -14,23 +14,33 @@ static const char *const usage_text =
     "folder or a comparison of several: every metric against generation (a line per\n"
     "run), the tail histograms of every generation over the real distribution, class\n"
     "shares, the image grids of every generation and the collapse-speed table.\n"
-    "\n"
-    "  --out FILE    the page (default: RUN/report.html for one run, report.html for\n"
-    "                several)\n"
-    "  --plots DIR   where the SVG files go as well (default: plots/ next to the page)\n";
+    "\n";
+
+typedef struct {
+    const char *out, *plots;
+} report_options;
+
+static const mb_option report_table[] = {
+    {"out", MB_OPT_STRING, MB_OPT_AT(report_options, out), "FILE", 0, 0, NULL, "the page",
+     "RUN/report.html for one run, report.html for several", NULL},
+    {"plots", MB_OPT_STRING, MB_OPT_AT(report_options, plots), "DIR", 0, 0, NULL,
+     "where the SVG files go as well", "plots/ next to the page", NULL},
+};
 
 int mb_cli_report(int argc, char **argv)
 {
-    static const char *const flags[] = {"help", NULL};
     mb_args a;
-    MB_TRY(mb_args_parse(&a, "report", argc, argv, flags));
-    if (mb_args_flag(&a, "help")) {
+    report_options o = {0};
+    MB_TRY(mb_args_parse(&a, "report", argc, argv, report_table, MB_ARRAY_LEN(report_table)));
+    if (mb_args_help(&a)) {
         fputs(usage_text, stdout);
+        const void *d = &o;
+        mb_options_help(stdout, report_table, MB_ARRAY_LEN(report_table), &d, NULL, 1);
         return MB_OK;
     }
-    const char *out = mb_args_str(&a, "out", NULL);
-    const char *plots = mb_args_str(&a, "plots", NULL);
+    MB_TRY(mb_options_read(&a, report_table, MB_ARRAY_LEN(report_table), NULL, &o));
     MB_TRY(mb_args_check_unused(&a));
+    const char *out = o.out, *plots = o.plots;
     if (a.n_positional < 1) {
         fputs(usage_text, stderr);
         return mb_fail(MB_EINPUT, "report: expected at least one run folder");

@@ -12,6 +12,18 @@
 #include <stdio.h>
 #include <string.h>
 
+typedef struct {
+    const char *resume;
+    int quiet;
+} run_options;
+
+static const mb_option run_table[] = {
+    {"resume", MB_OPT_STRING, MB_OPT_AT(run_options, resume), "RUN_FOLDER", 0, 0, NULL,
+     "continue a killed run; only run.device and run.threads may change", NULL, NULL},
+    {"quiet", MB_OPT_FLAG, MB_OPT_AT(run_options, quiet), NULL, 0, 0, NULL,
+     "no progress lines", NULL, NULL},
+};
+
 static void usage(void)
 {
     printf("usage: madbench run [CONFIG.ini] [section.key=value ...] [--quiet]\n"
@@ -19,22 +31,26 @@ static void usage(void)
            "Runs a self-consuming loop: train, generate, measure, curate, for run.generations\n"
            "generations, into run.out/run.name/ (config.ini, manifest.json, metrics.csv,\n"
            "metrics.jsonl, grids/, checkpoints/, export/). configs/ holds the canonical\n"
-           "experiments. A killed run continues with --resume and gives the same numbers.\n\n"
-           "keys:\n");
+           "experiments. A killed run continues with --resume and gives the same numbers.\n\n");
+    const run_options defaults = {0};
+    const void *d = &defaults;
+    mb_options_help(stdout, run_table, MB_ARRAY_LEN(run_table), &d, NULL, 1);
+    printf("\nkeys (section.key=value, or key = value under [section] in CONFIG.ini):\n");
     mb_run_config_help(stdout);
 }
 
 int mb_cli_run(int argc, char **argv)
 {
-    static const char *const flags[] = {"help", "quiet", NULL};
     mb_args a;
-    MB_TRY(mb_args_parse(&a, "run", argc, argv, flags));
-    if (mb_args_flag(&a, "help")) {
+    run_options o = {0};
+    MB_TRY(mb_args_parse(&a, "run", argc, argv, run_table, MB_ARRAY_LEN(run_table)));
+    if (mb_args_help(&a)) {
         usage();
         return MB_OK;
     }
-    mb_set_quiet(mb_args_flag(&a, "quiet"));
-    const char *resume = mb_args_str(&a, "resume", NULL);
+    MB_TRY(mb_options_read(&a, run_table, MB_ARRAY_LEN(run_table), NULL, &o));
+    mb_set_quiet(o.quiet);
+    const char *resume = o.resume;
     mb_run_config cfg;
     mb_run_config_default(&cfg);
     if (resume) {

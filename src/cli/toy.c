@@ -10,6 +10,88 @@
 #include <string.h>
 #include <time.h>
 
+static const char *const estimator_names[] = {"mle", "unbiased", NULL}; /* enum order */
+static const char *const loop_names[] = {"fully-synthetic", "fresh-data", "accumulate", NULL};
+static const char *const init_names[] = {"kmeans++", "warm", NULL};
+
+typedef struct {
+    mb_toy_config cfg;
+    double sigma0, mean, rho, separation;
+    const char *weights, *out;
+    int no_plots, quiet;
+} toy_options;
+
+#define O(field) MB_OPT_AT(toy_options, field)
+static const mb_option toy_table[] = {
+    MB_OPT_GROUP("loop:"),
+    {"replicas", MB_OPT_INT, O(cfg.replicas), "R", 1, 10000000, NULL,
+     "independent chains", NULL, NULL},
+    {"generations", MB_OPT_INT, O(cfg.generations), "G", 1, (1 << 23) - 1, NULL,
+     "generations after the original", NULL, NULL},
+    {"samples", MB_OPT_LONG, O(cfg.n_samples), "M", 2, 1L << 26, NULL,
+     "synthetic points per generation, at least dim + 1", NULL, NULL},
+    {"loop", MB_OPT_CHOICE, O(cfg.loop), "TYPE", 0, 0, loop_names,
+     "fully-synthetic (train on S_t), fresh-data (train on --real new real points + S_t) "
+     "or accumulate (train on S_0..S_t)", NULL, NULL},
+    {"real", MB_OPT_LONG, O(cfg.n_real), "N", 1, 1L << 26, NULL,
+     "fresh real points per generation, fresh-data loop only", "M", NULL},
+    {"estimator", MB_OPT_CHOICE, O(cfg.estimator), "E", 0, 0, estimator_names,
+     "mle (covariance / n) or unbiased (/ (n-1); for a GMM each component's covariance "
+     "is scaled by N_k / (N_k - 1))", NULL, NULL},
+    {"lambda", MB_OPT_DOUBLE, O(cfg.lambda), "L", 1e-6, 1e6, NULL,
+     "sampling bias: synthetic points ~ N(mu, L Sigma)", NULL, NULL},
+    {"seed", MB_OPT_U64, O(cfg.seed), "S", 0, (double)LONG_MAX, NULL,
+     "Philox seed", NULL, NULL},
+    {"threads", MB_OPT_INT, O(cfg.threads), "N", 0, 4096, NULL,
+     "OpenMP threads; 0: OpenMP's default", NULL, NULL},
+    MB_OPT_GROUP("original distribution:"),
+    {"dim", MB_OPT_INT, O(cfg.dim), "d", 1, MB_STATS_MAX_DIM, NULL, "dimension", NULL, NULL},
+    {"sigma0", MB_OPT_DOUBLE, O(sigma0), "s", 1e-150, 1e150, NULL,
+     "standard deviation of the original (of each component)", NULL, NULL},
+    {"mean", MB_OPT_DOUBLE, O(mean), "m", -1e150, 1e150, NULL, "mean in every coordinate",
+     NULL, "gaussian"},
+    {"rho", MB_OPT_DOUBLE, O(rho), "r", -1, 1, NULL,
+     "correlation between coordinates, covariance s^2 [(1-r) I + r 11^T], "
+     "-1/(d-1) < r < 1", NULL, "gaussian"},
+    {"components", MB_OPT_INT, O(cfg.n_components), "K", 1, MB_STATS_MAX_COMPONENTS, NULL,
+     "components", "3, or the number of --weights", "gmm"},
+    {"weights", MB_OPT_STRING, O(weights), "w1,w2,..", 0, 0, NULL,
+     "component weights, normalised", "equal", "gmm"},
+    {"separation", MB_OPT_DOUBLE, O(separation), "D", 0, 1e150, NULL,
+     "means evenly spaced on a circle of radius D in the first two coordinates "
+     "(on [-D, D] for dim 1)", NULL, "gmm"},
+    MB_OPT_GROUP("EM (gmm):"),
+    {"em-init", MB_OPT_CHOICE, O(cfg.em_init), "I", 0, 0, init_names,
+     "kmeans++ (every generation fitted from scratch: k-means++ seeding, 10 Lloyd "
+     "iterations, then EM) or warm (EM starts from the previous generation's fit; "
+     "theta_1 from k-means++)", NULL, "gmm"},
+    {"em-max-iter", MB_OPT_INT, O(cfg.em_max_iter), "N", 1, 1000000, NULL,
+     "iteration limit", NULL, "gmm"},
+    {"em-tol", MB_OPT_DOUBLE, O(cfg.em_tol), "T", 0, 1e6, NULL,
+     "stop when the mean log-likelihood gains less than T", NULL, "gmm"},
+    {"em-reg", MB_OPT_DOUBLE, O(cfg.em_reg), "V", 0, 1e150, NULL,
+     "added to every covariance diagonal; a component with responsibility below dim+1 "
+     "points dies (weight 0)", NULL, "gmm"},
+    MB_OPT_GROUP("output:"),
+    {"out", MB_OPT_STRING, O(out), "DIR", 0, 0, NULL,
+     "run folder: config.json, manifest.json, metrics.csv and metrics.jsonl (one row per "
+     "generation: fitted variance mean / quantiles / closed form, drift, tail shares "
+     "beyond 2 and 3 sigma_0, weights and class shares, W2 / MW2 to the original) and "
+     "SVG plots (variance, tails, w2, drift, histogram, histogram_pooled; gmm: weights, "
+     "classes, component_variance)", "results/runs/toy-KIND-YYYYmmdd-HHMMSS", NULL},
+    {"no-plots", MB_OPT_FLAG, O(no_plots), NULL, 0, 0, NULL, "skip the SVG plots", NULL, NULL},
+    {"quiet", MB_OPT_FLAG, O(quiet), NULL, 0, 0, NULL, "no progress on stderr", NULL, NULL},
+};
+#undef O
+
+static void defaults(toy_options *o, mb_toy_kind kind)
+{
+    *o = (toy_options){.sigma0 = 1, .separation = 4};
+    mb_toy_config_defaults(&o->cfg, kind);
+    o->cfg.n_real = 0;       /* unset: --samples */
+    o->cfg.n_components = 0; /* unset: 3, or the number of --weights */
+}
+
 static void usage(FILE *out)
 {
     fputs(
@@ -19,76 +101,14 @@ static void usage(FILE *out)
         "R independent replicas of a fit-then-sample loop over G generations. theta_0 is the\n"
         "original distribution; step t draws S_t (M points) from theta_t (S_0 is real data;\n"
         "for t >= 1 each component is sampled from N(mu, lambda Sigma)), measures it and fits\n"
-        "theta_{t+1} to the next train set. Results depend on --seed only, not on threads.\n"
-        "\n"
-        "loop:\n"
-        "  --replicas R        independent chains (default 1000 gaussian, 200 gmm)\n"
-        "  --generations G     generations after the original (default 100 gaussian, 50 gmm)\n"
-        "  --samples M         synthetic points per generation, >= dim+1 (default 100 gaussian,\n"
-        "                      200 gmm)\n"
-        "  --loop TYPE         fully-synthetic (train on S_t; default), fresh-data (train on\n"
-        "                      --real new real points + S_t), accumulate (train on S_0..S_t)\n"
-        "  --real N            fresh real points per generation, fresh-data loop (default M)\n"
-        "  --estimator E       mle (covariance / n; default) or unbiased (/ (n-1); for a GMM\n"
-        "                      each component's covariance is scaled by N_k / (N_k - 1))\n"
-        "  --lambda L          sampling bias > 0: synthetic points ~ N(mu, L Sigma) (default 1)\n"
-        "  --seed S            Philox seed (default 1)\n"
-        "  --threads N         OpenMP threads, 0 = OpenMP's default (default 0)\n"
-        "\n"
-        "original distribution:\n"
-        "  --dim d             dimension, 1..64 (default 1 gaussian, 2 gmm)\n"
-        "  --sigma0 s          standard deviation of the original (of each component) (default 1)\n"
-        "  --mean m            gaussian: mean in every coordinate (default 0)\n"
-        "  --rho r             gaussian: correlation between coordinates, covariance\n"
-        "                      s^2 [(1-r) I + r 11^T], -1/(d-1) < r < 1 (default 0)\n"
-        "  --components K      gmm: components, 1..16 (default 3, or the number of --weights)\n"
-        "  --weights w1,w2,..  gmm: component weights, normalised (default equal)\n"
-        "  --separation D      gmm: means evenly spaced on a circle of radius D in the first\n"
-        "                      two coordinates (on [-D, D] for dim 1) (default 4)\n"
-        "\n"
-        "EM (gmm):\n"
-        "  --em-init I         kmeans++ (every generation fitted from scratch: k-means++\n"
-        "                      seeding, 10 Lloyd iterations, then EM; default) or warm (EM\n"
-        "                      starts from the previous generation's fit; theta_1 from\n"
-        "                      k-means++)\n"
-        "  --em-max-iter N     iteration limit (default 200)\n"
-        "  --em-tol T          stop when the mean log-likelihood gains less than T (default 1e-6)\n"
-        "  --em-reg V          added to every covariance diagonal (default 1e-6); a component\n"
-        "                      with responsibility below dim+1 points dies (weight 0)\n"
-        "\n"
-        "output:\n"
-        "  --out DIR           run folder (default results/runs/toy-<kind>-<YYYYmmdd-HHMMSS>):\n"
-        "                      config.json, manifest.json, metrics.csv and metrics.jsonl (one\n"
-        "                      row per generation: fitted variance mean/quantiles/closed form,\n"
-        "                      drift, tail shares beyond 2 and 3 sigma_0, weights and class\n"
-        "                      shares, W2 / MW2 to the original) and SVG plots (variance,\n"
-        "                      tails, w2, drift, histogram, histogram_pooled; gmm: weights,\n"
-        "                      classes, component_variance)\n"
-        "  --no-plots          skip the SVG plots\n"
-        "  --quiet             no progress on stderr\n"
-        "  --help              this text\n",
+        "theta_{t+1} to the next train set. Results depend on --seed only, not on threads.\n",
         out);
-}
-
-static int parse_choice(mb_args *a, const char *name, const char *const *choices, int n,
-                        int fallback, int *out)
-{
-    const char *v = mb_args_str(a, name, NULL);
-    if (!v) {
-        *out = fallback;
-        return MB_OK;
-    }
-    for (int i = 0; i < n; i++)
-        if (!strcmp(v, choices[i])) {
-            *out = i;
-            return MB_OK;
-        }
-    char expected[256] = "";
-    for (int i = 0; i < n; i++)
-        snprintf(expected + strlen(expected), sizeof expected - strlen(expected), "%s%s",
-                 i ? ", " : "", choices[i]);
-    return mb_fail(MB_EINPUT, "%s: option %s='%s' is not one of: %s", a->command, name, v,
-                   expected);
+    toy_options gaussian, gmm;
+    defaults(&gaussian, MB_TOY_GAUSSIAN);
+    defaults(&gmm, MB_TOY_GMM);
+    const void *d[] = {&gaussian, &gmm};
+    const char *const variants[] = {"gaussian", "gmm"};
+    mb_options_help(out, toy_table, MB_ARRAY_LEN(toy_table), d, variants, 2);
 }
 
 /* "w1,w2,..." -> positive weights; returns how many (or -1 after mb_fail). */
@@ -139,66 +159,33 @@ static int observe(void *user, const mb_toy_generation *g)
     return MB_OK;
 }
 
-static int read_options(mb_args *a, mb_toy_kind kind, mb_toy_config *cfg,
-                        mb_stats_model *original)
+/* Checks that need more than one option, then the original distribution. */
+static int finish_options(const char *command, toy_options *o, mb_stats_model *original)
 {
-    long v;
-    mb_toy_config_defaults(cfg, kind);
-    MB_TRY(mb_args_long(a, "replicas", cfg->replicas, 1, 10000000, &v));
-    cfg->replicas = (int)v;
-    MB_TRY(mb_args_long(a, "generations", cfg->generations, 1, (1 << 23) - 1, &v));
-    cfg->generations = (int)v;
-    MB_TRY(mb_args_long(a, "dim", cfg->dim, 1, MB_STATS_MAX_DIM, &v));
-    cfg->dim = (int)v;
-    MB_TRY(mb_args_long(a, "samples", cfg->n_samples, cfg->dim + 1, 1L << 26, &cfg->n_samples));
-    MB_TRY(mb_args_long(a, "real", cfg->n_samples, 1, 1L << 26, &cfg->n_real));
-    MB_TRY(mb_args_double(a, "lambda", 1.0, 1e-6, 1e6, &cfg->lambda));
-    MB_TRY(mb_args_long(a, "seed", 1, 0, LONG_MAX, &v));
-    cfg->seed = (uint64_t)v;
-    MB_TRY(mb_args_long(a, "threads", 0, 0, 4096, &v));
-    cfg->threads = (int)v;
-    int choice;
-    static const char *const estimators[] = {"mle", "unbiased"};
-    MB_TRY(parse_choice(a, "estimator", estimators, 2, MB_STATS_MLE, &choice));
-    cfg->estimator = (mb_stats_estimator)choice;
-    static const char *const loops[] = {"fully-synthetic", "fresh-data", "accumulate"};
-    MB_TRY(parse_choice(a, "loop", loops, 3, MB_TOY_FULLY_SYNTHETIC, &choice));
-    cfg->loop = (mb_toy_loop)choice;
-    if (mb_args_str(a, "real", NULL) && cfg->loop != MB_TOY_FRESH_DATA)
-        return mb_fail(MB_EINPUT, "%s: option real only applies to --loop fresh-data",
-                       a->command);
-    double sigma0;
-    MB_TRY(mb_args_double(a, "sigma0", 1.0, 1e-150, 1e150, &sigma0));
-
-    if (kind == MB_TOY_GAUSSIAN) {
-        double mean, rho;
-        MB_TRY(mb_args_double(a, "mean", 0.0, -1e150, 1e150, &mean));
-        MB_TRY(mb_args_double(a, "rho", 0.0, -1.0, 1.0, &rho));
-        MB_TRY(mb_stats_original_gaussian(original, cfg->dim, mean, sigma0, rho));
+    mb_toy_config *cfg = &o->cfg;
+    if (cfg->n_samples < cfg->dim + 1)
+        return mb_fail(MB_EINPUT, "%s: option samples=%ld is out of range (expected %d..%ld)",
+                       command, cfg->n_samples, cfg->dim + 1, 1L << 26);
+    if (cfg->n_real && cfg->loop != MB_TOY_FRESH_DATA)
+        return mb_fail(MB_EINPUT, "%s: option real only applies to --loop fresh-data", command);
+    if (!cfg->n_real)
+        cfg->n_real = cfg->n_samples;
+    if (cfg->kind == MB_TOY_GAUSSIAN) {
+        cfg->n_components = 1;
+        MB_TRY(mb_stats_original_gaussian(original, cfg->dim, o->mean, o->sigma0, o->rho));
     } else {
         double weights[MB_STATS_MAX_COMPONENTS];
         int n_weights = 0;
-        const char *ws = mb_args_str(a, "weights", NULL);
-        if (ws && (n_weights = parse_weights(a->command, ws, weights)) < 0)
+        if (o->weights && (n_weights = parse_weights(command, o->weights, weights)) < 0)
             return MB_EINPUT;
-        MB_TRY(mb_args_long(a, "components", n_weights ? n_weights : 3, 1,
-                            MB_STATS_MAX_COMPONENTS, &v));
-        cfg->n_components = (int)v;
+        if (!cfg->n_components)
+            cfg->n_components = n_weights ? n_weights : 3;
         if (n_weights && n_weights != cfg->n_components)
             return mb_fail(MB_EINPUT, "%s: option weights has %d values but components=%d "
-                           "(expected one weight per component)", a->command, n_weights,
+                           "(expected one weight per component)", command, n_weights,
                            cfg->n_components);
-        double separation;
-        MB_TRY(mb_args_double(a, "separation", 4.0, 0.0, 1e150, &separation));
-        static const char *const inits[] = {"kmeans++", "warm"}; /* mb_stats_em_init order */
-        MB_TRY(parse_choice(a, "em_init", inits, 2, MB_STATS_INIT_KMEANSPP, &choice));
-        cfg->em_init = (mb_stats_em_init)choice;
-        MB_TRY(mb_args_long(a, "em_max_iter", cfg->em_max_iter, 1, 1000000, &v));
-        cfg->em_max_iter = (int)v;
-        MB_TRY(mb_args_double(a, "em_tol", cfg->em_tol, 0.0, 1e6, &cfg->em_tol));
-        MB_TRY(mb_args_double(a, "em_reg", cfg->em_reg, 0.0, 1e150, &cfg->em_reg));
         MB_TRY(mb_stats_original_gmm(original, cfg->dim, cfg->n_components,
-                                     n_weights ? weights : NULL, separation, sigma0));
+                                     n_weights ? weights : NULL, o->separation, o->sigma0));
     }
     cfg->original = original;
     return MB_OK;
@@ -228,23 +215,20 @@ int mb_cli_toy(int argc, char **argv)
         return mb_fail(MB_EINPUT, "toy: unknown kind '%s' (expected gaussian or gmm)", argv[0]);
     const char *name = kind == MB_TOY_GMM ? "toy gmm" : "toy gaussian";
 
-    static const char *const flags[] = {"help", "no-plots", "quiet", NULL};
     mb_args a;
-    MB_TRY(mb_args_parse(&a, name, argc - 1, argv + 1, flags));
+    MB_TRY(mb_args_parse(&a, name, argc - 1, argv + 1, toy_table, MB_ARRAY_LEN(toy_table)));
     for (int i = 0; i < a.n_positional; i++)
         if (!strcmp(a.positional[i], "-h")) {
             usage(stdout);
             return MB_OK;
         }
-    if (mb_args_flag(&a, "help")) {
+    if (mb_args_help(&a)) {
         usage(stdout);
         return MB_OK;
     }
     if (a.n_positional)
         return mb_fail(MB_EINPUT, "%s: unexpected argument '%s' (options are --name value)",
                        name, a.positional[0]);
-    int no_plots = mb_args_flag(&a, "no_plots");
-    mb_set_quiet(mb_args_flag(&a, "quiet"));
     char default_out[256];
     {
         char stamp[32];
@@ -254,15 +238,20 @@ int mb_cli_toy(int argc, char **argv)
         strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
         snprintf(default_out, sizeof default_out, "results/runs/toy-%s-%s", argv[0], stamp);
     }
-    const char *out = mb_args_str(&a, "out", default_out);
-
-    mb_toy_config cfg;
+    toy_options o;
+    defaults(&o, kind);
+    o.out = default_out;
     mb_stats_model original = {0};
-    int rc = read_options(&a, kind, &cfg, &original);
+    int rc = mb_options_read(&a, toy_table, MB_ARRAY_LEN(toy_table), argv[0], &o);
     if (rc == MB_OK)
         rc = mb_args_check_unused(&a);
     if (rc == MB_OK)
-        rc = mb_toy_config_check(&cfg);
+        rc = finish_options(name, &o, &original);
+    if (rc == MB_OK)
+        rc = mb_toy_config_check(&o.cfg);
+    const mb_toy_config cfg = o.cfg;
+    const char *out = o.out;
+    mb_set_quiet(o.quiet);
     char command[4096];
     join_command(command, sizeof command, argv[0], argc - 1, argv + 1);
     progress_state ps = {NULL, &cfg, name, mb_now_seconds(), 0};
@@ -277,7 +266,7 @@ int mb_cli_toy(int argc, char **argv)
         const mb_toy_row *last = mb_toy_writer_last_row(ps.writer);
         mb_toy_row final_row = last ? *last : (mb_toy_row){0};
         int n_done = last != NULL;
-        int crc = mb_toy_writer_close(ps.writer, no_plots);
+        int crc = mb_toy_writer_close(ps.writer, o.no_plots);
         if (rc == MB_OK)
             rc = crc;
         if (rc == MB_OK && n_done) {

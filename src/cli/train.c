@@ -8,83 +8,86 @@
 #include <math.h>
 #include <string.h>
 
-static const char *const train_flags[] = {"quiet", "help", NULL};
+static const char *const kind_names[] = {"vae", "ae", NULL}; /* mb_model_kind order */
+static const char *const loss_names[] = {"bce", "mse", NULL}; /* mb_loss_kind order */
 
-static void train_usage(void)
+/* The options of train and sample: one table each, read by the parser and
+ * printed by --help. */
+typedef struct {
+    mb_model_config model;
+    const char *data, *out, *device;
+    long n, epochs;
+    int threads, quiet;
+} train_options;
+
+#define T(field) MB_OPT_AT(train_options, field)
+static const mb_option train_table[] = {
+    {"data", MB_OPT_STRING, T(data), "SOURCE", 0, 0, NULL,
+     "training data (see madbench data --help)", NULL, NULL},
+    {"n", MB_OPT_LONG, T(n), "N", 0, __INT_MAX__, NULL,
+     "use the first N images after a seeded shuffle; 0: all", NULL, NULL},
+    {"epochs", MB_OPT_LONG, T(epochs), "E", 1, 1000000, NULL,
+     "passes over the data", NULL, NULL},
+    {"model", MB_OPT_CHOICE, T(model.kind), NULL, 0, 0, kind_names,
+     "VAE or deterministic autoencoder", NULL, NULL},
+    {"loss", MB_OPT_CHOICE, T(model.loss), NULL, 0, 0, loss_names,
+     "reconstruction loss", NULL, NULL},
+    {"latent", MB_OPT_INT, T(model.latent), "D", 1, 4096, NULL, "latent size", NULL, NULL},
+    {"beta", MB_OPT_FLOAT, T(model.beta), "B", 0, 1e6, NULL,
+     "weight of the KL term", NULL, NULL},
+    {"conv1", MB_OPT_INT, T(model.conv1_channels), "C", 1, 4096, NULL,
+     "channels of the first conv layer", NULL, NULL},
+    {"conv2", MB_OPT_INT, T(model.conv2_channels), "C", 1, 4096, NULL,
+     "channels of the second conv layer", NULL, NULL},
+    {"batch", MB_OPT_INT, T(model.batch), "B", 1, 65536, NULL, "minibatch size", NULL, NULL},
+    {"lr", MB_OPT_FLOAT, T(model.adam.lr), "LR", 1e-9, 10, NULL,
+     "Adam learning rate", NULL, NULL},
+    {"seed", MB_OPT_U64, T(model.seed), "S", 0, (double)__LONG_MAX__, NULL,
+     "initialisation, noise and shuffling", NULL, NULL},
+    {"device", MB_OPT_STRING, T(device), "D", 0, 0, NULL, "cpu, cuda or auto", NULL, NULL},
+    {"threads", MB_OPT_INT, T(threads), "T", 0, 1024, NULL,
+     "CPU threads; 0: all cores", NULL, NULL},
+    {"out", MB_OPT_STRING, T(out), "PATH", 0, 0, NULL, "checkpoint to write", NULL, NULL},
+    {"quiet", MB_OPT_FLAG, T(quiet), NULL, 0, 0, NULL, "no progress line", NULL, NULL},
+};
+#undef T
+
+static void train_defaults(train_options *o)
 {
-    printf("usage: madbench train [options]\n\n"
-           "Trains the reference VAE (or AE) and saves a checkpoint.\n\n"
-           "  --data SOURCE     training data (default fashion-mnist; see `madbench data`)\n"
-           "  --n N             use the first N images after a seeded shuffle (default: all)\n"
-           "  --epochs E        passes over the data (default 10)\n"
-           "  --model vae|ae    VAE (default) or deterministic autoencoder\n"
-           "  --loss bce|mse    reconstruction loss (default bce)\n"
-           "  --latent D        latent size (default 16)\n"
-           "  --beta B          weight of the KL term (default 1)\n"
-           "  --conv1 C1, --conv2 C2  channels of the two conv layers (default 32, 64)\n"
-           "  --batch B         minibatch size (default 128)\n"
-           "  --lr LR           Adam learning rate (default 1e-3)\n"
-           "  --seed S          initialisation, noise and shuffling (default 1)\n"
-           "  --device D        cpu, cuda or auto (default auto)\n"
-           "  --threads T       CPU threads (default: all cores)\n"
-           "  --out PATH        checkpoint to write (default results/model.ckpt)\n"
-           "  --quiet           no progress line\n");
+    *o = (train_options){.data = "fashion-mnist", .out = "results/model.ckpt",
+                         .device = "auto", .epochs = 10};
+    mb_model_config_default(&o->model);
 }
 
-/* Model options shared by train and the loop. */
-static int parse_model(mb_args *a, mb_model_config *cfg)
+static mb_backend *open_backend(const char *device, int threads)
 {
-    long latent, batch, conv1, conv2, seed;
-    double beta, lr;
-    mb_model_config_default(cfg);
-    const char *model = mb_args_str(a, "model", "vae"), *loss = mb_args_str(a, "loss", "bce");
-    if (strcmp(model, "vae") && strcmp(model, "ae"))
-        return mb_fail(MB_EINPUT, "%s: --model '%s' (expected vae or ae)", a->command, model);
-    if (strcmp(loss, "bce") && strcmp(loss, "mse"))
-        return mb_fail(MB_EINPUT, "%s: --loss '%s' (expected bce or mse)", a->command, loss);
-    cfg->kind = strcmp(model, "vae") ? MB_MODEL_AE : MB_MODEL_VAE;
-    cfg->loss = strcmp(loss, "bce") ? MB_LOSS_MSE : MB_LOSS_BCE;
-    MB_TRY(mb_args_long(a, "latent", cfg->latent, 1, 4096, &latent));
-    MB_TRY(mb_args_long(a, "batch", cfg->batch, 1, 65536, &batch));
-    MB_TRY(mb_args_long(a, "conv1", cfg->conv1_channels, 1, 4096, &conv1));
-    MB_TRY(mb_args_long(a, "conv2", cfg->conv2_channels, 1, 4096, &conv2));
-    MB_TRY(mb_args_long(a, "seed", 1, 0, __LONG_MAX__, &seed));
-    MB_TRY(mb_args_double(a, "beta", cfg->beta, 0, 1e6, &beta));
-    MB_TRY(mb_args_double(a, "lr", cfg->adam.lr, 1e-9, 10, &lr));
-    cfg->latent = (int)latent, cfg->batch = (int)batch, cfg->conv1_channels = (int)conv1;
-    cfg->conv2_channels = (int)conv2, cfg->seed = (uint64_t)seed;
-    cfg->beta = (float)beta, cfg->adam.lr = (float)lr;
-    return MB_OK;
-}
-
-static int open_backend(mb_args *a, mb_backend **be)
-{
-    long threads;
-    MB_TRY(mb_args_long(a, "threads", 0, 0, 1024, &threads));
-    mb_cpu_set_threads((int)threads);
-    *be = mb_backend_create(mb_args_str(a, "device", "auto"));
-    return *be ? MB_OK : (int)mb_last_status(); /* 2 for an unknown name, 6 for no device */
+    mb_cpu_set_threads(threads);
+    return mb_backend_create(device);
 }
 
 int mb_cli_train(int argc, char **argv)
 {
     mb_args a;
-    MB_TRY(mb_args_parse(&a, "train", argc, argv, train_flags));
-    if (mb_args_flag(&a, "help")) {
-        train_usage();
+    train_options o;
+    train_defaults(&o);
+    MB_TRY(mb_args_parse(&a, "train", argc, argv, train_table, MB_ARRAY_LEN(train_table)));
+    if (mb_args_help(&a)) {
+        printf("usage: madbench train [options]\n\n"
+               "Trains the reference VAE (or AE) and saves a checkpoint.\n\n");
+        const void *d = &o;
+        mb_options_help(stdout, train_table, MB_ARRAY_LEN(train_table), &d, NULL, 1);
         return MB_OK;
     }
-    mb_model_config cfg;
-    long epochs, n;
-    MB_TRY(parse_model(&a, &cfg));
-    MB_TRY(mb_args_long(&a, "epochs", 10, 1, 1000000, &epochs));
-    MB_TRY(mb_args_long(&a, "n", 0, 0, __INT_MAX__, &n));
-    const char *source = mb_args_str(&a, "data", "fashion-mnist");
-    const char *out = mb_args_str(&a, "out", "results/model.ckpt");
-    mb_set_quiet(mb_args_flag(&a, "quiet"));
-    mb_backend *be = NULL;
-    MB_TRY(open_backend(&a, &be));
-    int rc = mb_args_check_unused(&a);
+    MB_TRY(mb_options_read(&a, train_table, MB_ARRAY_LEN(train_table), NULL, &o));
+    MB_TRY(mb_args_check_unused(&a));
+    mb_model_config cfg = o.model;
+    const long epochs = o.epochs, n = o.n;
+    const char *source = o.data, *out = o.out;
+    mb_set_quiet(o.quiet);
+    mb_backend *be = open_backend(o.device, o.threads);
+    if (!be)
+        return (int)mb_last_status(); /* 2 for an unknown name, 6 for no device */
+    int rc = MB_OK;
 
     mb_dataset ds = {0};
     mb_model m = {0};
@@ -118,40 +121,55 @@ int mb_cli_train(int argc, char **argv)
     return rc;
 }
 
-static void sample_usage(void)
-{
-    printf("usage: madbench sample CHECKPOINT [options]\n\n"
-           "Decodes images from the prior z ~ N(0, lambda I) into a PNG grid.\n\n"
-           "  --n N          images (default 64)\n"
-           "  --lambda L     sampling bias: scales the prior's covariance (default 1)\n"
-           "  --columns C    grid width in images (default 8)\n"
-           "  --seed S       latent draws (default 1)\n"
-           "  --device D     cpu, cuda or auto (default auto)\n"
-           "  --threads T    CPU threads (default: all cores)\n"
-           "  --out PATH     PNG to write (default results/samples.png)\n");
-}
+typedef struct {
+    const char *device, *out;
+    long n, columns;
+    uint64_t seed;
+    double lambda;
+    int threads;
+} sample_options;
+
+#define S(field) MB_OPT_AT(sample_options, field)
+static const mb_option sample_table[] = {
+    {"n", MB_OPT_LONG, S(n), "N", 1, 1000000, NULL, "images", NULL, NULL},
+    {"lambda", MB_OPT_DOUBLE, S(lambda), "L", 0, 1e6, NULL,
+     "sampling bias: scales the prior's covariance", NULL, NULL},
+    {"columns", MB_OPT_LONG, S(columns), "C", 1, 1000, NULL,
+     "grid width in images", NULL, NULL},
+    {"seed", MB_OPT_U64, S(seed), "S", 0, (double)__LONG_MAX__, NULL,
+     "latent draws", NULL, NULL},
+    {"device", MB_OPT_STRING, S(device), "D", 0, 0, NULL, "cpu, cuda or auto", NULL, NULL},
+    {"threads", MB_OPT_INT, S(threads), "T", 0, 1024, NULL,
+     "CPU threads; 0: all cores", NULL, NULL},
+    {"out", MB_OPT_STRING, S(out), "PATH", 0, 0, NULL, "PNG to write", NULL, NULL},
+};
+#undef S
 
 int mb_cli_sample(int argc, char **argv)
 {
     mb_args a;
-    static const char *const flags[] = {"help", NULL};
-    MB_TRY(mb_args_parse(&a, "sample", argc, argv, flags));
-    if (mb_args_flag(&a, "help")) {
-        sample_usage();
+    sample_options o = {.device = "auto", .out = "results/samples.png", .n = 64,
+                        .columns = 8, .seed = 1, .lambda = 1};
+    MB_TRY(mb_args_parse(&a, "sample", argc, argv, sample_table, MB_ARRAY_LEN(sample_table)));
+    if (mb_args_help(&a)) {
+        printf("usage: madbench sample CHECKPOINT [options]\n\n"
+               "Decodes images from the prior z ~ N(0, lambda I) into a PNG grid.\n\n");
+        const void *d = &o;
+        mb_options_help(stdout, sample_table, MB_ARRAY_LEN(sample_table), &d, NULL, 1);
         return MB_OK;
     }
     if (a.n_positional != 1)
         return mb_fail(MB_EINPUT, "sample: expected one checkpoint path (see --help)");
-    long n, columns, seed;
-    double lambda;
-    MB_TRY(mb_args_long(&a, "n", 64, 1, 1000000, &n));
-    MB_TRY(mb_args_long(&a, "columns", 8, 1, 1000, &columns));
-    MB_TRY(mb_args_long(&a, "seed", 1, 0, __LONG_MAX__, &seed));
-    MB_TRY(mb_args_double(&a, "lambda", 1, 0, 1e6, &lambda));
-    const char *out = mb_args_str(&a, "out", "results/samples.png");
-    mb_backend *be = NULL;
-    MB_TRY(open_backend(&a, &be));
-    int rc = mb_args_check_unused(&a);
+    MB_TRY(mb_options_read(&a, sample_table, MB_ARRAY_LEN(sample_table), NULL, &o));
+    MB_TRY(mb_args_check_unused(&a));
+    const long n = o.n, columns = o.columns;
+    const uint64_t seed = o.seed;
+    const double lambda = o.lambda;
+    const char *out = o.out;
+    mb_backend *be = open_backend(o.device, o.threads);
+    if (!be)
+        return (int)mb_last_status(); /* 2 for an unknown name, 6 for no device */
+    int rc = MB_OK;
 
     mb_model m = {0};
     mb_real *z = NULL, *images = NULL;

@@ -279,8 +279,9 @@ static void format_value(const mb_run_config *cfg, const config_key *k, char *ou
     switch (k->type) {
     case K_INT: snprintf(out, len, "%d", *(const int *)field); break;
     case K_LONG: snprintf(out, len, "%ld", *(const long *)field); break;
-    case K_DOUBLE: snprintf(out, len, "%.17g", *(const double *)field); break;
-    case K_FLOAT: snprintf(out, len, "%.9g", (double)*(const float *)field); break;
+    /* the shortest form that reads back exactly: 0.001, not 0.00100000005 */
+    case K_DOUBLE: mb_format_shortest(out, len, *(const double *)field, 0); break;
+    case K_FLOAT: mb_format_shortest(out, len, *(const float *)field, 1); break;
     case K_STRING: snprintf(out, len, "%s", field); break;
     case K_ENUM: snprintf(out, len, "%s", k->names[*(const int *)field]); break;
     }

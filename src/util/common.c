@@ -108,6 +108,16 @@ void mb_format_duration(char *out, size_t len, double seconds)
         snprintf(out, len, "%ldm%02lds", s / 60, s % 60);
 }
 
+void mb_format_shortest(char *out, size_t len, double value, int single)
+{
+    for (int digits = 1; digits <= 17; digits++) {
+        snprintf(out, len, "%.*g", digits, value);
+        const double back = strtod(out, NULL);
+        if (single ? (float)back == (float)value : back == value)
+            return;
+    }
+}
+
 void *mb_host_alloc(size_t bytes, const char *what)
 {
     void *p = calloc(1, bytes ? bytes : 1);

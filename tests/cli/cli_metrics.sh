@@ -25,11 +25,11 @@ expect_error() {
 "$bin" metrics --help >"$tmp/help" || fail "--help exit code"
 grep -q -- "--features judge|pixels|random" "$tmp/help" || fail "--help lacks --features"
 expect_error 2 "expected two data sets" shapes
-expect_error 2 "unknown feature extractor" shapes shapes --features inception
+expect_error 2 "features='inception' is not one of: judge, pixels, random" shapes shapes --features inception
 expect_error 2 "expected the same shape" shapes shapes32 --n 50 --features pixels
 expect_error 2 "unknown option 'bogus'" shapes shapes --bogus 1
 expect_error 2 "out of range" shapes shapes --k 0
-expect_error 2 "split 'middle'" shapes shapes --split-a middle --features pixels
+expect_error 2 "split_a='middle' is not one of: auto, train, test" shapes shapes --split-a middle --features pixels
 "$bin" metrics "$tmp/missing-images-idx3-ubyte" shapes >/dev/null 2>"$tmp/err"
 rc=$?
 [ $rc -ne 0 ] || fail "missing file accepted"
