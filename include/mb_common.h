@@ -43,6 +43,10 @@ void mb_clear_error(void);
 void mb_set_quiet(int quiet);
 int mb_is_quiet(void);
 void mb_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Whether progress may redraw a line with '\r': only when stderr is a terminal. In
+ * a log file (a cluster job) each update must be a line of its own, so long work
+ * then prints one line per step (per epoch) and no in-between updates. */
+int mb_progress_live(void);
 void mb_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 double mb_now_seconds(void); /* monotonic clock */

@@ -59,7 +59,9 @@ typedef struct {
     uint64_t seed;      /* shuffling / procedural generation */
     /* Everything below defaults to "off" when zero. */
     int shuffle;        /* 1: seeded shuffle before max_images / imbalance pick the images */
-    double test_fraction; /* >0: split a source without a test part (seeded) */
+    double test_fraction; /* >0: split a source without a test part, seeded by split_seed */
+    uint64_t split_seed;  /* the test_fraction hold-out: train and test parts loaded with
+                             one split_seed are complementary, whatever their seeds */
     int n_imbalance;    /* imbalance=CLASS:SHARE, kept exactly (see data/subset.c) */
     struct { int label; double share; } imbalance[MB_MAX_IMBALANCE];
     int resize_height, resize_width; /* image folders: resize to this size instead of

@@ -39,7 +39,9 @@ typedef struct {
     /* [data] */
     char source[MB_PATH_MAX];
     long n_real, n_test;
-    char imbalance[256];
+    /* the data options of mb_data_option_set as given (data.<option>); "": default */
+    char test_fraction[32], imbalance[256], resize[32], channels[8];
+    char radius[64], intensity[64], aspect[64], kinds[64], shares[64], noise[32];
     /* [model] */
     mb_model_config model; /* kind, loss, latent, beta, conv1, conv2, batch, lr */
     int epochs;
@@ -78,6 +80,8 @@ void mb_run_config_default(mb_run_config *cfg);
  * `where` names the origin for messages (a file:line or "command line"). */
 int mb_run_config_set(mb_run_config *cfg, const char *key, const char *value,
                       const char *where);
+/* Applies the data.<option> keys that are set to opt (mb_data_option_set). */
+int mb_run_config_data_options(const mb_run_config *cfg, mb_data_options *opt);
 /* Reads an INI file ([section] then key = value lines). */
 int mb_run_config_load(mb_run_config *cfg, const char *path);
 /* Cross-key checks (e.g. real_fraction with a fully synthetic loop). */

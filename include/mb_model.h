@@ -113,6 +113,7 @@ typedef struct {
     uint64_t seed;   /* shuffling */
     int progress;    /* print a progress line on stderr */
     const char *label; /* prefix of the progress line, e.g. "gen 3" (may be NULL) */
+    double *epoch_seconds; /* [epochs] when not NULL: wall-clock seconds of each epoch */
 } mb_train_options;
 
 /* Seeded Fisher-Yates permutation of 0..n-1 for one epoch; draw i depends only on

@@ -105,7 +105,7 @@ static int parse_options(mb_args *a, metrics_cli *c)
  * or IDX file of generated images). */
 static int load(mb_dataset *ds, const char *source, int split, long n, uint64_t seed)
 {
-    mb_data_options opt = {.max_images = n, .seed = seed, .shuffle = n > 0,
+    mb_data_options opt = {.max_images = n, .seed = seed, .split_seed = seed, .shuffle = n > 0,
                            .split = split == SPLIT_TRAIN ? MB_SPLIT_TRAIN : MB_SPLIT_TEST};
     const int is_auto = split == SPLIT_AUTO;
     int rc = mb_dataset_load(ds, source, &opt);

@@ -172,7 +172,7 @@ static int set_seed(mb_data_options *opt, const char *key, const char *value)
     unsigned long long s = strtoull(value, &end, 10);
     if (errno || end == value || *end || value[0] == '-')
         return bad(key, value, "a non-negative integer");
-    opt->seed = s;
+    opt->seed = opt->split_seed = s;
     return MB_OK;
 }
 

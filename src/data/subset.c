@@ -190,13 +190,13 @@ int mb_dataset_subset(mb_dataset *ds, const mb_data_options *opt)
         for (int i = 0; i < n; i++)
             order[i] = i;
     if (opt->test_fraction > 0) {
-        /* The hold-out depends on the seed only, not on shuffle or n. */
+        /* The hold-out depends on split_seed only, not on the shuffle seed or n. */
         int *split = mb_host_alloc((size_t)n * sizeof(int), "split order");
         if (!split) {
             rc = MB_ENOMEM;
             goto done;
         }
-        mb_data_permutation(split, n, mb_data_stream(opt->seed, STREAM_SPLIT));
+        mb_data_permutation(split, n, mb_data_stream(opt->split_seed, STREAM_SPLIT));
         long n_test = lround(opt->test_fraction * n);
         for (int i = 0; i < n; i++)
             keep[split[i]] = (i < n_test) == (opt->split == MB_SPLIT_TEST);

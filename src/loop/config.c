@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { K_INT, K_LONG, K_DOUBLE, K_FLOAT, K_STRING, K_ENUM } key_type;
+/* K_DATA: a data option (data.<option>), kept as the string mb_data_option_set reads */
+typedef enum { K_INT, K_LONG, K_DOUBLE, K_FLOAT, K_STRING, K_ENUM, K_DATA } key_type;
 
 typedef struct {
     const char *key;   /* section.name */
@@ -50,8 +51,27 @@ static const config_key keys[] = {
      "real training images (fresh-data: per generation)"},
     {"data.n_test", K_LONG, F(n_test), NULL, 2, MAX_IMAGES,
      "real test images: the reference set of every metric"},
-    {"data.imbalance", K_STRING, F(imbalance), NULL, 0, 0,
+    {"data.test_fraction", K_DATA, F(test_fraction), NULL, 0, 0,
+     "hold out this share of a source without a test part (e.g. an image folder "
+     "without train/ and test/) as its test split (empty: none)"},
+    {"data.imbalance", K_DATA, F(imbalance), NULL, 0, 0,
      "CLASS:SHARE[,CLASS:SHARE] shares imposed on the real training data (empty: none)"},
+    {"data.resize", K_DATA, F(resize), NULL, 0, 0,
+     "image folders: HEIGHTxWIDTH or SIDE to resize every image to (empty: as stored)"},
+    {"data.channels", K_DATA, F(channels), NULL, 0, 0,
+     "image folders: 1 (gray) or 3 (RGB) (empty: from the first image)"},
+    {"data.radius", K_DATA, F(radius), NULL, 0, 0,
+     "shapes: radius distribution normal:MEAN:STD or uniform:LO:HI, pixels (empty: default)"},
+    {"data.intensity", K_DATA, F(intensity), NULL, 0, 0,
+     "shapes: gray level range LO:HI (empty: default)"},
+    {"data.aspect", K_DATA, F(aspect), NULL, 0, 0,
+     "shapes: ellipse minor/major axis ratio range LO:HI (empty: default)"},
+    {"data.kinds", K_DATA, F(kinds), NULL, 0, 0,
+     "shapes: kinds drawn, among disk,ellipse,square (empty: disk)"},
+    {"data.shares", K_DATA, F(shares), NULL, 0, 0,
+     "shapes: share of each kind, e.g. 0.5,0.3,0.2 (empty: equal)"},
+    {"data.noise", K_DATA, F(noise), NULL, 0, 0,
+     "shapes: standard deviation of Gaussian pixel noise (empty: none)"},
     {"model.kind", K_ENUM, F(model.kind), kind_names, 0, 0, "vae or ae (deterministic)"},
     {"model.loss", K_ENUM, F(model.loss), loss_names, 0, 0, "reconstruction loss: bce or mse"},
     {"model.latent", K_INT, F(model.latent), NULL, 1, 4096, "latent size d"},
@@ -184,7 +204,15 @@ int mb_run_config_set(mb_run_config *cfg, const char *key, const char *value, co
         return mb_fail(MB_EINPUT, "%s: unknown key '%s' (madbench run --help lists the keys)",
                        where, key);
     char *field = (char *)cfg + k->offset, *end;
-    if (k->type == K_STRING) {
+    if (k->type == K_DATA && value[0]) { /* checked now, applied when the data loads */
+        mb_data_options scratch = {0};
+        if (mb_data_option_set(&scratch, key + strlen("data."), value) != MB_OK) {
+            char why[512];
+            snprintf(why, sizeof why, "%s", mb_last_error());
+            return mb_fail(MB_EINPUT, "%s: %s: %s", where, key, why);
+        }
+    }
+    if (k->type == K_STRING || k->type == K_DATA) {
         if (strlen(value) >= k->size)
             return mb_fail(MB_EINPUT, "%s: %s is longer than %zu characters", where, key,
                            k->size - 1);
@@ -282,9 +310,20 @@ static void format_value(const mb_run_config *cfg, const config_key *k, char *ou
     /* the shortest form that reads back exactly: 0.001, not 0.00100000005 */
     case K_DOUBLE: mb_format_shortest(out, len, *(const double *)field, 0); break;
     case K_FLOAT: mb_format_shortest(out, len, *(const float *)field, 1); break;
-    case K_STRING: snprintf(out, len, "%s", field); break;
+    case K_STRING:
+    case K_DATA: snprintf(out, len, "%s", field); break;
     case K_ENUM: snprintf(out, len, "%s", k->names[*(const int *)field]); break;
     }
+}
+
+int mb_run_config_data_options(const mb_run_config *cfg, mb_data_options *opt)
+{
+    for (size_t i = 0; i < MB_ARRAY_LEN(keys); i++) {
+        const char *value = (const char *)cfg + keys[i].offset;
+        if (keys[i].type == K_DATA && value[0])
+            MB_TRY(mb_data_option_set(opt, keys[i].key + strlen("data."), value));
+    }
+    return MB_OK;
 }
 
 int mb_run_config_write(const mb_run_config *cfg, const char *path)

@@ -98,20 +98,26 @@ static long real_needed(const mb_run_config *c)
 static int load_data(run_ctx *r, mb_dataset *judge_train)
 {
     const mb_run_config *c = r->cfg;
-    mb_data_options opt = {.split = MB_SPLIT_TRAIN, .seed = (uint64_t)c->seed, .shuffle = 1,
-                           .max_images = real_needed(c)};
-    if (c->imbalance[0])
-        MB_TRY(mb_data_option_set(&opt, "imbalance", c->imbalance));
+    /* one split_seed: the test_fraction hold-out is the same for all three loads */
+    const uint64_t seed = (uint64_t)c->seed;
+    mb_data_options opt = {.split = MB_SPLIT_TRAIN, .seed = seed, .split_seed = seed,
+                           .shuffle = 1, .max_images = real_needed(c)};
+    mb_data_options test = {.split = MB_SPLIT_TEST, .seed = seed + 1, .split_seed = seed,
+                            .shuffle = 1, .max_images = c->n_test};
+    mb_data_options all = {.split = MB_SPLIT_TRAIN, .split_seed = seed};
+    MB_TRY(mb_run_config_data_options(c, &opt));
+    MB_TRY(mb_run_config_data_options(c, &test));
+    MB_TRY(mb_run_config_data_options(c, &all));
+    /* the imbalance shapes the loop's real data only; the metrics and the judge see
+     * the data set as it is */
+    test.n_imbalance = all.n_imbalance = 0;
     MB_TRY(mb_dataset_load(&r->real, c->source, &opt));
     if (r->real.n < real_needed(c))
         return mb_fail(MB_EINPUT, "%s: %d training images, but this loop needs %ld "
                        "(data.n_real, loop.type, loop.real_fraction, run.generations)",
                        r->real.source, r->real.n, real_needed(c));
-    mb_data_options test = {.split = MB_SPLIT_TEST, .seed = (uint64_t)c->seed + 1,
-                            .shuffle = 1, .max_images = c->n_test};
     MB_TRY(mb_dataset_load(&r->test, c->source, &test));
     /* the judge learns from the whole real training split, the same for every run */
-    mb_data_options all = {.split = MB_SPLIT_TRAIN};
     MB_TRY(mb_dataset_load(judge_train, c->source, &all));
     const size_t per = (size_t)r->real.channels * r->real.height * r->real.width;
     r->data_hash = fnv1a(0xcbf29ce484222325ull, r->real.images, (size_t)r->real.n * per * sizeof(float));
@@ -298,7 +304,7 @@ static int write_tables(const run_ctx *r)
     return MB_OK;
 }
 
-/* manifest.json: provenance, the data and judge, progress and timing (docs/formats.md). */
+/* manifest.json: provenance, the data and judge, progress and timing (docs/loop.md). */
 static int write_manifest(const run_ctx *r, int finished)
 {
     char path[MB_PATH_LEN], updated[32], hash[20];
@@ -308,13 +314,14 @@ static int write_manifest(const run_ctx *r, int finished)
     json_t *seconds = json_object();
     for (int p = 0; seconds && p < MB_N_PHASES; p++)
         json_object_set_new(seconds, phase_names[p], json_real(r->state.seconds[p]));
-    json_t *m = json_pack("{s:o, s:o, s:o, s:o, s:s, s:i, s:i, s:s, s:i, s:o, s:s, s:s, s:i, "
-                          "s:i, s:b, s:o}",
+    json_t *m = json_pack("{s:o, s:o, s:o, s:o, s:s, s:[i,i,i], s:i, s:i, s:s, s:i, s:o, s:s, "
+                          "s:s, s:i, s:i, s:b, s:o}",
                           "command", mb_json_text(r->command_line),
                           "backend", mb_json_text(r->be->name),
                           "device", mb_json_text(r->be->device_name),
                           "dataset", mb_json_text(r->real.source),
                           "dataset_hash", hash,
+                          "image_shape", r->real.channels, r->real.height, r->real.width,
                           "train_images", r->real.n, "test_images", r->test.n,
                           "features", mb_feature_kind_name(r->cfg->features),
                           "feature_dim", r->judge.dim,
@@ -356,6 +363,36 @@ static int export_set(const run_ctx *r, const mb_dataset *ds, int g)
         return mb_idx_write(ds, path, NULL);
     }
     return MB_OK;
+}
+
+/* train_log.csv: one row per training epoch. Rewritten whole after each
+ * generation's training, from the rows of earlier generations plus this one's, so
+ * that a resumed run (which redoes the generation in progress) ends with the rows
+ * of an uninterrupted run; only the seconds column, wall-clock time, differs. */
+static int write_train_log(const run_ctx *r, int g, const double *loss, const double *seconds)
+{
+    char path[MB_PATH_LEN], line[256];
+    FILE *in = NULL;
+    mb_out_file out;
+    MB_TRY(path_in(r, path, sizeof path, "train_log.csv"));
+    if (access(path, F_OK) == 0) /* absent before the first generation */
+        MB_TRY(mb_fopen_regular(path, "the training log", &in));
+    int rc = mb_out_open(&out, path);
+    if (rc == MB_OK) {
+        fputs("generation,epoch,loss,seconds\n", out.f);
+        while (in && fgets(line, sizeof line, in)) {
+            char *end;
+            const long row_g = strtol(line, &end, 10); /* the header parses as no number */
+            if (end != line && *end == ',' && row_g < g)
+                fputs(line, out.f);
+        }
+        for (int e = 0; e < r->cfg->epochs; e++)
+            fprintf(out.f, "%d,%d,%.10g,%.3f\n", g, e + 1, loss[e], seconds[e]);
+        rc = mb_out_close(&out, MB_OK);
+    }
+    if (in)
+        fclose(in);
+    return rc;
 }
 
 /* ---- the generations ---- */
@@ -615,13 +652,18 @@ static int one_generation(run_ctx *r, int g, double run_start, int first_g)
         rc = mb_model_create(&model, be, &mcfg);
     }
     double *losses = malloc((size_t)c->epochs * sizeof *losses);
+    double *epoch_s = malloc((size_t)c->epochs * sizeof *epoch_s);
     mb_train_options topt = {.epochs = c->epochs, .progress = 1, .label = label,
-                             .seed = mb_loop_stream(c, g, MB_PURPOSE_SHUFFLE)};
+                             .seed = mb_loop_stream(c, g, MB_PURPOSE_SHUFFLE),
+                             .epoch_seconds = epoch_s};
     if (rc == MB_OK)
-        rc = losses ? mb_train(&model, &train, &topt, losses) : MB_ENOMEM;
-    if (rc == MB_OK)
+        rc = losses && epoch_s ? mb_train(&model, &train, &topt, losses) : MB_ENOMEM;
+    if (rc == MB_OK) {
         gi.loss = losses[c->epochs - 1];
+        rc = write_train_log(r, g, losses, epoch_s);
+    }
     free(losses);
+    free(epoch_s);
     if (rc == MB_OK) {
         snprintf(rel, sizeof rel, "checkpoints/model_g%02d.ckpt", g);
         rc = path_in(r, ckpt, sizeof ckpt, rel);

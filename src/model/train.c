@@ -71,10 +71,11 @@ int mb_train(mb_model *m, const mb_dataset *ds, const mb_train_options *opt,
     }
 
     const double start = mb_now_seconds();
+    const int live = mb_progress_live(); /* batch updates only on a terminal */
     const long total_batches = (long)opt->epochs * n_batches;
     double last_loss = NAN, last_print = 0;
     for (int epoch = 0; epoch < opt->epochs; epoch++) {
-        const double zeros[2] = {0, 0};
+        const double zeros[2] = {0, 0}, epoch_start = mb_now_seconds();
         mb_shuffle(order, n, opt->seed, epoch);
         be->upload(be, order_dev, order, (size_t)n * sizeof *order);
         be->upload(be, m->loss_accum, zeros, sizeof zeros);
@@ -83,7 +84,7 @@ int mb_train(mb_model *m, const mb_dataset *ds, const mb_train_options *opt,
             be->gather_rows(be, batch_buf, data, order_dev + (size_t)b * batch, nb, img);
             mb_model_train_step(m, batch_buf, nb);
             const double now = mb_now_seconds();
-            if (opt->progress && (now - last_print > 1.0 || b == n_batches - 1)) {
+            if (opt->progress && live && (now - last_print > 1.0 || b == n_batches - 1)) {
                 const long done_batches = (long)epoch * n_batches + b + 1;
                 const double rate = ((double)epoch * n + (double)b * batch + nb) / (now - start);
                 char eta[32];
@@ -103,17 +104,19 @@ int mb_train(mb_model *m, const mb_dataset *ds, const mb_train_options *opt,
         last_loss = (acc[0] + acc[1]) / n_batches;
         if (epoch_loss)
             epoch_loss[epoch] = last_loss;
+        if (opt->epoch_seconds)
+            opt->epoch_seconds[epoch] = mb_now_seconds() - epoch_start;
         if (!isfinite(last_loss)) {
             rc = mb_fail(MB_ENUMERIC, "%s%sepoch %d: the loss is %g (training diverged; try a "
                          "smaller lr)", opt->label ? opt->label : "", opt->label ? ", " : "",
                          epoch + 1, last_loss);
             break;
         }
-        if (opt->progress)
-            mb_progress("\r%s%sepoch %d/%d  loss %.4f (recon %.4f, KL %.4f)  %.1f s%20s\n",
-                        opt->label ? opt->label : "", opt->label ? "  " : "", epoch + 1,
-                        opt->epochs, last_loss, acc[0] / n_batches, acc[1] / n_batches,
-                        mb_now_seconds() - start, "");
+        if (opt->progress) /* on a terminal: over the batch line, blanking its tail */
+            mb_progress("%s%s%sepoch %d/%d  loss %.4f (recon %.4f, KL %.4f)  %.1f s%*s\n",
+                        live ? "\r" : "", opt->label ? opt->label : "", opt->label ? "  " : "",
+                        epoch + 1, opt->epochs, last_loss, acc[0] / n_batches,
+                        acc[1] / n_batches, mb_now_seconds() - start, live ? 20 : 0, "");
     }
 done:
     free(order);

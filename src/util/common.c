@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static _Thread_local char last_error[4096];
 static _Thread_local mb_status last_status = MB_EINTERNAL;
@@ -90,6 +91,14 @@ void mb_warn(const char *fmt, ...)
     va_end(ap);
     mb_escape_text(text, sizeof text, raw);
     fprintf(stderr, "madbench: warning: %s\n", text);
+}
+
+int mb_progress_live(void)
+{
+    static int live = -1;
+    if (live < 0)
+        live = isatty(fileno(stderr));
+    return live;
 }
 
 double mb_now_seconds(void)

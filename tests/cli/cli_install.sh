@@ -5,10 +5,7 @@
 set -u
 bin=${1:?usage: cli_install.sh MADBENCH_BINARY}
 build=$(dirname "$bin")
-tmp=$(mktemp -d /tmp/mb_cli_install_XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+source "$(dirname "$0")/../testutil.sh" # $tmp, fail, expect, finish
 
 cmake --install "$build" --prefix "$tmp/prefix" >"$tmp/install.log" 2>&1 ||
     { echo "FAIL: cmake --install: $(tail -5 "$tmp/install.log")" >&2; exit 1; }
@@ -71,5 +68,4 @@ else
     fail "pkg-config build: $(tail -5 "$tmp/cc.log")"
 fi
 
-[ "$fails" -eq 0 ] && echo "cli_install: all checks passed"
-exit $((fails > 0))
+finish cli_install

@@ -124,10 +124,11 @@ static void shuffle_and_split(void)
     /* hold-out: train and test are disjoint, cover the set, 20% test */
     make_classes(&a);
     make_classes(&b);
-    opt = (mb_data_options){.test_fraction = 0.2, .seed = 3};
+    opt = (mb_data_options){.test_fraction = 0.2, .seed = 3, .split_seed = 3};
     mb_dataset_subset(&a, &opt);
     opt.split = MB_SPLIT_TEST;
-    opt.shuffle = 1; /* shuffling does not change which images are held out */
+    opt.shuffle = 1; /* shuffling, and its seed, do not change which images are held out */
+    opt.seed = 4;    /* (madbench run shuffles its test set with run.seed + 1) */
     mb_dataset_subset(&b, &opt);
     CHECK(a.n == 800 && b.n == 200, "hold-out sizes %d / %d", a.n, b.n);
     unsigned char seen[1000] = {0};

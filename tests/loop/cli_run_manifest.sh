@@ -5,10 +5,7 @@
 # report that fails at the end of a run fails the run and says so.
 set -u
 bin=${1:?usage: cli_run_manifest.sh MADBENCH_BINARY}
-tmp=$(mktemp -d /tmp/mb_cli_run_manifest_XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+source "$(dirname "$0")/../testutil.sh" # $tmp, fail, expect, finish
 
 config="$tmp/"$'odd\x01\x1b[1m\xff.ini' # a control character, an escape, a byte never valid in UTF-8
 printf '[run]\nname = m\nout = %s\n' "$tmp" >"$config"
@@ -44,12 +41,8 @@ python3 -c 'import json,sys; assert "slurm" not in json.load(open(sys.argv[1]))'
 # the report cannot be written: the run exits non-zero, says why, claims no report
 rm -f "$tmp/m/report.html"
 mkdir "$tmp/m/report.html"
-"$bin" run --resume "$tmp/m" --quiet >"$tmp/out" 2>"$tmp/err"
-rc=$?
-[ "$rc" -eq 3 ] || fail "a failed report exits $rc, expected 3 (I/O)"
+expect 3 "report.html was not written" "$bin" run --resume "$tmp/m" --quiet
 grep -q "report.html" "$tmp/out" && fail "stdout claims the report: $(cat "$tmp/out")"
 grep -q "results: $tmp/m (metrics.csv" "$tmp/out" || fail "results line: $(cat "$tmp/out")"
-grep -q "report.html was not written" "$tmp/err" || fail "no reason on stderr: $(cat "$tmp/err")"
 
-[ "$fails" -eq 0 ] && echo "cli_run_manifest: all checks passed"
-exit $((fails > 0))
+finish cli_run_manifest

@@ -32,6 +32,26 @@ if ! cmp "$tmp/straight/metrics.csv" "$tmp/killed/metrics.csv"; then
     echo "FAIL: the resumed run's metrics.csv differs from the uninterrupted run's"
     exit 1
 fi
+# train_log.csv: a row per epoch; the resumed run's rows are the uninterrupted run's
+# but for the seconds (wall-clock time), and each generation's last loss is metrics.csv's
+cut -d, -f1-3 "$tmp/straight/train_log.csv" >"$tmp/straight.log"
+cut -d, -f1-3 "$tmp/killed/train_log.csv" >"$tmp/killed.log"
+if ! cmp "$tmp/straight.log" "$tmp/killed.log"; then
+    diff "$tmp/straight.log" "$tmp/killed.log" || true
+    echo "FAIL: the resumed run's train_log.csv differs from the uninterrupted run's"
+    exit 1
+fi
+python3 - "$tmp/straight" <<'PY'
+import csv, sys
+d = sys.argv[1]
+log = list(csv.DictReader(open(f"{d}/train_log.csv")))
+assert [(r["generation"], r["epoch"]) for r in log] == \
+    [(str(g), str(e)) for g in (1, 2, 3) for e in (1, 2, 3, 4)], "rows of train_log.csv"
+assert all(float(r["seconds"]) > 0 for r in log), "seconds"
+rows = {r["generation"]: r for r in csv.DictReader(open(f"{d}/metrics.csv"))}
+for g in ("1", "2", "3"):
+    assert log[int(g) * 4 - 1]["loss"] == rows[g]["loss"], (g, log[int(g) * 4 - 1], rows[g]["loss"])
+PY
 # resuming a finished run changes nothing
 "$mb" run --resume "$tmp/killed" --quiet >/dev/null
 cmp "$tmp/straight/metrics.csv" "$tmp/killed/metrics.csv"

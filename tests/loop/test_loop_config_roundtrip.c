@@ -53,7 +53,8 @@ static void test_every_key(char keys[][64], int n)
 {
     static const char *const candidates[] = {
         "3", "7", "2", "0.25", "0.5", "1", "0", "accumulate", "ae", "mse", "ae-gmm",
-        "fresh-data", "recon", "pixels", "png", "/data/set;v2 #1 [x] = y", NULL};
+        "fresh-data", "recon", "pixels", "png", "/data/set;v2 #1 [x] = y",
+        "1:0.5", "uniform:2:5", "disk,square", NULL}; /* data.imbalance, .radius, .kinds */
     mb_run_config c, before;
     mb_run_config_default(&c);
     for (int k = 0; k < n; k++) {
