@@ -1,6 +1,7 @@
 # tests/testutil.sh — what the shell tests of bad input share (sourced, bash):
 # $tmp (removed at exit, every tmpfs mounted by mount_tmpfs unmounted first),
-# fail MESSAGE, expect CODE PATTERN COMMAND..., mount_tmpfs DIR SIZE, finish NAME.
+# fail MESSAGE, expect CODE PATTERN COMMAND..., mount_tmpfs DIR SIZE, finish NAME;
+# and for experiments: holds WHAT A OP B, csv_col FILE GENERATION COLUMN.
 tmp=$(mktemp -d)
 mounts=()
 checks=0
@@ -40,6 +41,20 @@ mount_tmpfs() {
         return 1
     fi
     mounts+=("$1")
+}
+
+# holds WHAT A OP B: the numeric comparison A OP B (awk), with A recorded.
+holds() {
+    checks=$((checks + 1))
+    awk -v a="$2" -v b="$4" "BEGIN { exit !(a != \"\" && a != \"missing\" && a $3 b) }" ||
+        fail "$1: '$2' $3 '$4' does not hold"
+}
+
+# csv_col FILE GENERATION COLUMN: the value in a metrics.csv ("missing" without
+# the column, empty where not measured).
+csv_col() {
+    awk -F, -v g="$2" -v name="$3" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i }
+        NR > 1 && $1 == g { print (name in c) ? $c[name] : "missing" }' "$1"
 }
 
 finish() {

@@ -49,6 +49,7 @@ typedef struct {
     long train_images, train_real, train_synthetic;
     double loss; /* NaN for generation 0 */
     double wm_tpr, wm_fpr, wm_passthrough; /* NaN when the watermark is off */
+    double gen1_broken; /* generation 1 far from the real data: 1 / 0; NaN at generation 0 */
     long detector_dropped[2]; /* [real, synthetic] */
     long filter_dropped;
     long reweight_unique; /* distinct samples after resampling; -1 when off */
@@ -203,9 +204,10 @@ static void csv_num(FILE *f, double v, int last)
 static const char csv_header[] =
     "generation,train_images,train_real,train_synthetic,loss,n_gen,fd,kid,kid_std,precision,"
     "recall,density,coverage,vendi,mean_pairwise_dist,effective_rank,cov_trace,cov_log_det,"
-    "tail95,tail99,class_entropy,class_min_share,classes_below_threshold,class_kl,"
-    "attr_beyond_2sigma,wm_tpr,wm_fpr,wm_passthrough,detector_dropped_real,"
-    "detector_dropped_synthetic,filter_dropped,reweight_unique\n";
+    "tail95,tail99,tail95_on,tail99_on,off_manifold,class_entropy,class_min_share,"
+    "classes_below_threshold,class_kl,attr_beyond_2sigma,attr_below_2sigma,attr_above_2sigma,"
+    "malformed,wm_tpr,wm_fpr,wm_passthrough,detector_dropped_real,"
+    "detector_dropped_synthetic,filter_dropped,reweight_unique,gen1_broken\n";
 
 static char *format_csv(int g, const gen_info *gi, const mb_metrics_result *m)
 {
@@ -235,18 +237,25 @@ static char *format_csv(int g, const gen_info *gi, const mb_metrics_result *m)
     csv_num(f, m->cov_log_det, 0);
     csv_num(f, m->tail95, 0);
     csv_num(f, m->tail99, 0);
+    csv_num(f, m->tail95_on, 0);
+    csv_num(f, m->tail99_on, 0);
+    csv_num(f, m->off_manifold, 0);
     csv_num(f, m->has_classes ? m->classes.entropy : na, 0);
     csv_num(f, m->has_classes ? m->classes.min_share : na, 0);
     csv_num(f, m->has_classes ? m->classes.n_below : na, 0);
     csv_num(f, m->has_classes ? m->classes.kl_to_ref : na, 0);
     csv_num(f, m->has_attr ? m->attr.beyond_2sigma : na, 0);
+    csv_num(f, m->has_attr ? m->attr.below_2sigma : na, 0);
+    csv_num(f, m->has_attr ? m->attr.above_2sigma : na, 0);
+    csv_num(f, m->has_attr ? m->attr.malformed : na, 0);
     csv_num(f, gi->wm_tpr, 0);
     csv_num(f, gi->wm_fpr, 0);
     csv_num(f, gi->wm_passthrough, 0);
     csv_num(f, gi->detector_dropped[0], 0);
     csv_num(f, gi->detector_dropped[1], 0);
     csv_num(f, gi->filter_dropped, 0);
-    csv_num(f, gi->reweight_unique, 1);
+    csv_num(f, gi->reweight_unique, 0);
+    csv_num(f, gi->gen1_broken, 1);
     fclose(f);
     return text;
 }
@@ -255,7 +264,7 @@ static char *format_json(int g, const gen_info *gi, const mb_metrics_result *m)
 {
     char extra[1024], *text = NULL;
     size_t len = 0;
-    char wm[256] = "";
+    char wm[256] = ""; /* members present only sometimes: the watermark, gen1_broken */
     if (isfinite(gi->wm_fpr)) { /* the watermark is on; null where not measured */
         char tpr[40] = "null", pass[40] = "null";
         if (isfinite(gi->wm_tpr))
@@ -268,6 +277,9 @@ static char *format_json(int g, const gen_info *gi, const mb_metrics_result *m)
     char loss[40] = "null";
     if (isfinite(gi->loss))
         snprintf(loss, sizeof loss, "%.17g", gi->loss);
+    if (isfinite(gi->gen1_broken))
+        snprintf(wm + strlen(wm), sizeof wm - strlen(wm), ",\"gen1_broken\":%d",
+                 (int)gi->gen1_broken);
     snprintf(extra, sizeof extra,
              "\"generation\":%d,\"train_images\":%ld,\"train_real\":%ld,\"train_synthetic\":%ld,"
              "\"loss\":%s%s,\"detector_dropped_real\":%ld,\"detector_dropped_synthetic\":%ld,"
@@ -304,6 +316,22 @@ static int write_tables(const run_ctx *r)
     return MB_OK;
 }
 
+/* Generation 1 (trained on real data only) far from the real data? From its
+ * recorded row, so that a resumed run knows too: -1 before generation 1 is done,
+ * else 0 or 1 with the numbers against the thresholds in why. */
+static int gen1_far(const run_ctx *r, char *why, size_t len)
+{
+    json_t *row = r->state.generations_done >= 1 && r->state.json_rows[1]
+                      ? json_loads(r->state.json_rows[1], 0, NULL)
+                      : NULL;
+    if (!row)
+        return -1;
+    mb_metrics_result m = {.off_manifold = mb_json_number(row, "off_manifold")};
+    m.prdc.recall = mb_json_number(row, "recall");
+    json_decref(row);
+    return mb_metrics_far_from_real(&m, why, len);
+}
+
 /* manifest.json: provenance, the data and judge, progress and timing (docs/loop.md). */
 static int write_manifest(const run_ctx *r, int finished)
 {
@@ -330,6 +358,13 @@ static int write_manifest(const run_ctx *r, int finished)
                           "generations_done", r->state.generations_done,
                           "generations", r->cfg->generations, "finished", finished,
                           "seconds", seconds);
+    char why[160];
+    const int far = gen1_far(r, why, sizeof why);
+    if (m && far >= 0) {
+        json_object_set_new(m, "gen1_broken", json_boolean(far));
+        if (far)
+            json_object_set_new(m, "gen1_warning", json_string(why));
+    }
     int rc = m ? mb_provenance_add(m, r->be->name)
                : mb_fail(MB_ENOMEM, "%s: out of memory building the manifest", path);
     if (rc == MB_OK)
@@ -594,6 +629,7 @@ static int one_generation(run_ctx *r, int g, double run_start, int first_g)
     const mb_run_config *c = r->cfg;
     mb_backend *be = r->be;
     gen_info gi = {.loss = NAN, .wm_tpr = NAN, .wm_fpr = NAN, .wm_passthrough = NAN,
+                   .gen1_broken = NAN,
                    .reweight_unique = -1};
     if (c->watermark)
         gi.wm_fpr = r->wm_fpr;
@@ -706,8 +742,17 @@ static int one_generation(run_ctx *r, int g, double run_start, int first_g)
     gi.seconds[MB_PHASE_METRICS] = mb_now_seconds() - t0;
     if (rc != MB_OK)
         goto done;
-    mb_progress("%s: FD %.4g  precision %.3f  recall %.3f  vendi %.3g  tail99 %.4f\n", label,
-                res.fd, res.prdc.precision, res.prdc.recall, res.vendi, res.tail99);
+    mb_progress("%s: FD %.4g  precision %.3f  recall %.3f  vendi %.3g  tail99 %.4f  "
+                "tail99_on %.4f\n", label, res.fd, res.prdc.precision, res.prdc.recall, res.vendi,
+                res.tail99, res.tail99_on);
+    char why[160];
+    const int far = g == 1 ? mb_metrics_far_from_real(&res, why, sizeof why)
+                           : gen1_far(r, why, sizeof why);
+    gi.gen1_broken = far >= 0 ? far : NAN;
+    if (g == 1 && gi.gen1_broken > 0)
+        mb_warn("generation 1 is already far from the real data (%s): it was trained on real "
+                "data only, so this loop measures the model's own error, not collapse. Likely "
+                "cause: an undertrained model; raise model.epochs or data.n_real", why);
 
     t0 = mb_now_seconds();
     if (g < c->generations)
@@ -752,6 +797,7 @@ static int generation_zero(run_ctx *r)
     int rc = idx ? mb_loop_select(&t1, &r->real, idx, (int)c->n_real) : MB_ENOMEM;
     free(idx);
     gen_info gi = {.loss = NAN, .wm_tpr = NAN, .wm_fpr = NAN, .wm_passthrough = NAN,
+                   .gen1_broken = NAN,
                    .reweight_unique = -1, .train_images = t1.n, .train_real = t1.n};
     if (c->watermark)
         gi.wm_fpr = r->wm_fpr;

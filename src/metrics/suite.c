@@ -354,6 +354,9 @@ void mb_metrics_print_json(FILE *out, const mb_metrics_result *r, const char *ex
     json_num(out, "ref_cov_log_det", r->ref_cov_log_det, &first);
     json_num(out, "tail95", r->tail95, &first);
     json_num(out, "tail99", r->tail99, &first);
+    json_num(out, "tail95_on", r->tail95_on, &first);
+    json_num(out, "tail99_on", r->tail99_on, &first);
+    json_num(out, "off_manifold", r->off_manifold, &first);
     if (r->has_classes) {
         json_num(out, "class_entropy", r->classes.entropy, &first);
         json_num(out, "ref_class_entropy", r->ref_classes.entropy, &first);
@@ -371,6 +374,12 @@ void mb_metrics_print_json(FILE *out, const mb_metrics_result *r, const char *ex
     if (r->has_attr) {
         json_num(out, "attr_beyond_2sigma", r->attr.beyond_2sigma, &first);
         json_num(out, "ref_attr_beyond_2sigma", r->attr.ref_beyond_2sigma, &first);
+        json_num(out, "attr_below_2sigma", r->attr.below_2sigma, &first);
+        json_num(out, "ref_attr_below_2sigma", r->attr.ref_below_2sigma, &first);
+        json_num(out, "attr_above_2sigma", r->attr.above_2sigma, &first);
+        json_num(out, "ref_attr_above_2sigma", r->attr.ref_above_2sigma, &first);
+        json_num(out, "malformed", r->attr.malformed, &first);
+        json_num(out, "ref_malformed", r->attr.ref_malformed, &first);
         json_num(out, "attr_lo", r->attr.lo, &first);
         json_num(out, "attr_hi", r->attr.hi, &first);
         fputs(",\"attr_hist\":[", out);

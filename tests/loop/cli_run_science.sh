@@ -7,8 +7,7 @@
 # against 923 (fully synthetic).
 set -euo pipefail
 mb=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/../testutil.sh"
 export MADBENCH_CACHE="$tmp/cache" # one judge for both runs, trained here
 common=(run.out="$tmp" data.n_real=2000 data.n_test=1000 model.epochs=5 run.generations=3
         metrics.judge_epochs=1 --quiet)
@@ -18,25 +17,12 @@ common=(run.out="$tmp" data.n_real=2000 data.n_test=1000 model.epochs=5 run.gene
 "$mb" run run.name=filtered filter.fraction=0.2 filter.by=confidence "${common[@]}" \
     run.generations=2 >/dev/null
 
-col() {
-    awk -F, -v g="$2" -v name="$3" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i }
-        NR > 1 && $1 == g { print $c[name] }' "$tmp/$1/metrics.csv"
-}
-failures=0 passed=0
-expect() { # description, a, op, b
-    if awk -v a="$2" -v b="$4" "BEGIN { exit !(a $3 b) }"; then
-        passed=$((passed + 1))
-    else
-        echo "FAIL: $1: $2 $3 $4 does not hold"
-        failures=$((failures + 1))
-    fi
-}
-expect "fully synthetic: Vendi falls from generation 1 to 3" "$(col fully 3 vendi)" "<" "$(col fully 1 vendi)"
-expect "fully synthetic: mean pairwise distance falls" "$(col fully 3 mean_pairwise_dist)" "<" "$(col fully 1 mean_pairwise_dist)"
-expect "fully synthetic: generation 1 less diverse than the real data" "$(col fully 1 vendi)" "<" "$(col fully 0 vendi)"
-expect "fresh data ends closer to the real data (FD)" "$(col fresh 3 fd)" "<" "$(col fully 3 fd)"
-expect "fresh data keeps more diversity (Vendi)" "$(col fresh 3 vendi)" ">" "$(col fully 3 vendi)"
-expect "confidence filter drops 20% of 2000" "$(col filtered 1 filter_dropped)" "==" 400
-expect "the next train set is what the filter kept" "$(col filtered 2 train_synthetic)" "==" 1600
-echo "cli_run_science: $passed passed, $failures failed"
-[ "$failures" -eq 0 ]
+col() { csv_col "$tmp/$1/metrics.csv" "$2" "$3"; }
+holds "fully synthetic: Vendi falls from generation 1 to 3" "$(col fully 3 vendi)" "<" "$(col fully 1 vendi)"
+holds "fully synthetic: mean pairwise distance falls" "$(col fully 3 mean_pairwise_dist)" "<" "$(col fully 1 mean_pairwise_dist)"
+holds "fully synthetic: generation 1 less diverse than the real data" "$(col fully 1 vendi)" "<" "$(col fully 0 vendi)"
+holds "fresh data ends closer to the real data (FD)" "$(col fresh 3 fd)" "<" "$(col fully 3 fd)"
+holds "fresh data keeps more diversity (Vendi)" "$(col fresh 3 vendi)" ">" "$(col fully 3 vendi)"
+holds "confidence filter drops 20% of 2000" "$(col filtered 1 filter_dropped)" "==" 400
+holds "the next train set is what the filter kept" "$(col filtered 2 train_synthetic)" "==" 1600
+finish cli_run_science
