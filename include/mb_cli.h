@@ -77,7 +77,7 @@ int mb_options_read(mb_args *a, const mb_option *opts, size_t n_opts, const char
 /* MB_EINPUT naming the first option no table read. */
 int mb_args_check_unused(const mb_args *a);
 
-/* One line per option ("  --name VALUE  help (default X)"), wrapped at 88 columns.
+/* One line per option ("  --name VALUE  help (default: X)"), wrapped at 88 columns.
  * `defaults` holds one filled options struct per variant (n_variants of them,
  * named by `variants`, or one and NULL); a default that differs between variants
  * is printed for each ("1000 gaussian, 200 gmm"). */
