@@ -13,6 +13,7 @@ int mb_cli_train(int argc, char **argv);
 int mb_cli_sample(int argc, char **argv);
 int mb_cli_data(int argc, char **argv);
 int mb_cli_metrics(int argc, char **argv);
+int mb_cli_features(int argc, char **argv);
 int mb_cli_toy(int argc, char **argv);
 int mb_cli_run(int argc, char **argv);
 int mb_cli_report(int argc, char **argv);

@@ -178,6 +178,12 @@ int mb_metrics_ref_create(mb_metrics_ref **ref, mb_backend *be, const mb_real *f
 int mb_metrics_compare(mb_metrics_ref *ref, const mb_real *features, int n, const int *labels,
                        const float *attr, mb_metrics_result *out);
 void mb_metrics_ref_destroy(mb_metrics_ref *ref);
+/* The same from float64 features (backend [n, d], left unchanged), e.g. read from
+ * .npy files: no precision is lost on the way in; no labels or attributes. */
+int mb_metrics_ref_create_f64(mb_metrics_ref **ref, mb_backend *be, const double *features,
+                              int n, int d, const mb_metrics_options *opt);
+int mb_metrics_compare_f64(mb_metrics_ref *ref, const double *features, int n,
+                           mb_metrics_result *r);
 
 /* Generation 1 is trained on real data only: when its samples are already far
  * from the real data, the loop measures the model's own error, not collapse.

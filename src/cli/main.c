@@ -16,6 +16,7 @@ static const mb_command commands[] = {
     {"train", mb_cli_train, "train the reference VAE / AE on a data set, save a checkpoint"},
     {"sample", mb_cli_sample, "decode images from a checkpoint into a PNG grid"},
     {"data", mb_cli_data, "inspect, export or measure a data set (info, export, measure)"},
+    {"features", mb_cli_features, "the judge's features of a data set as a NumPy .npy file"},
     {"metrics", mb_cli_metrics, "every metric of generated images B against real images A"},
     {"run", mb_cli_run, "run a self-consuming loop experiment (config file + key=value)"},
     {"toy", mb_cli_toy, "Gaussian / GMM self-consuming loops with closed forms (gaussian, gmm)"},

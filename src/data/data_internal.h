@@ -43,4 +43,8 @@ int mb_data_is_image_name(const char *name);
 /* Sets ds->class_names from a NULL-terminated list or n names. */
 int mb_data_set_class_names(mb_dataset *ds, const char *const *names, int n);
 
+/* The .npy header (version 1.0, padded to 64 bytes) of an array; its length, or 0
+ * when it does not fit in cap bytes. Shared by the .npy and .npz writers. */
+size_t mb_npy_header(char *out, size_t cap, int word_bytes, int ndim, const long *shape);
+
 #endif

@@ -68,24 +68,29 @@ void mb_metrics_ref_destroy(mb_metrics_ref *ref)
     free(ref);
 }
 
-int mb_metrics_ref_create(mb_metrics_ref **out, mb_backend *be, const mb_real *features, int n,
-                          int d, const int *labels, int n_classes, const float *attr,
-                          const mb_metrics_options *opt)
+/* The reference from x [n, d] (backend float64), which it takes over. */
+static int ref_create(mb_metrics_ref **out, mb_backend *be, double *x, int n, int d,
+                      const int *labels, int n_classes, const float *attr,
+                      const mb_metrics_options *opt)
 {
     *out = NULL;
-    if (opt->prdc_k < 1 || opt->prdc_k >= n)
+    if (opt->prdc_k < 1 || opt->prdc_k >= n) {
+        be->free(be, x);
         return mb_fail(MB_EINPUT, "metrics: k = %d for precision/recall needs a reference set "
                                   "of more than k samples (got %d)", opt->prdc_k, n);
+    }
     mb_metrics_ref *ref = calloc(1, sizeof *ref);
-    if (!ref)
+    if (!ref) {
+        be->free(be, x);
         return mb_fail(MB_ENOMEM, "out of memory for the metrics reference");
+    }
     ref->be = be;
     ref->opt = *opt;
     ref->n = n;
     ref->d = d;
     int rc = MB_OK;
     double *r2 = malloc((size_t)n * sizeof *r2);
-    ref->x = to_f64_copy(be, features, n, d);
+    ref->x = x;
     ref->sq_radius = be->alloc(be, (size_t)n * sizeof(double));
     if (!r2 || !ref->x || !ref->sq_radius) {
         rc = mb_fail(MB_ENOMEM, "out of memory for %d reference features of dimension %d", n, d);
@@ -126,8 +131,9 @@ fail:
     return rc;
 }
 
-int mb_metrics_compare(mb_metrics_ref *ref, const mb_real *features, int n, const int *labels,
-                       const float *attr, mb_metrics_result *r)
+/* The comparison of x [n, d] (backend float64, freed here). */
+static int compare(mb_metrics_ref *ref, double *x, int n, const int *labels, const float *attr,
+                   mb_metrics_result *r)
 {
     mb_backend *be = ref->be;
     const int d = ref->d, k = ref->opt.prdc_k;
@@ -137,11 +143,12 @@ int mb_metrics_compare(mb_metrics_ref *ref, const mb_real *features, int n, cons
     r->n_gen = n;
     r->dim = d;
     r->prdc_k = k;
-    if (k >= n)
+    if (k >= n) {
+        be->free(be, x);
         return mb_fail(MB_EINPUT, "metrics: k = %d for precision/recall needs a generated set "
                                   "of more than k samples (got %d)", k, n);
+    }
     mb_gaussian_fit fit = {0};
-    double *x = to_f64_copy(be, features, n, d);
     double *sq_radius = be->alloc(be, (size_t)n * sizeof(double));
     double *r2 = malloc((size_t)n * sizeof *r2);
     unsigned char *inside = malloc((size_t)n);
@@ -239,6 +246,40 @@ int mb_metrics_far_from_real(const mb_metrics_result *r, char *why, size_t len)
              off ? " > " : " <= ", MB_FAR_OFF_MANIFOLD, r->prdc.recall, low ? " < " : " >= ",
              MB_FAR_RECALL);
     return off || low;
+}
+
+static double *f64_copy(mb_backend *be, const double *x, int n, int d)
+{
+    double *y = be->alloc(be, (size_t)n * d * sizeof(double));
+    if (y)
+        be->copy(be, y, x, (size_t)n * d * sizeof(double));
+    return y;
+}
+
+int mb_metrics_ref_create(mb_metrics_ref **out, mb_backend *be, const mb_real *features, int n,
+                          int d, const int *labels, int n_classes, const float *attr,
+                          const mb_metrics_options *opt)
+{
+    return ref_create(out, be, to_f64_copy(be, features, n, d), n, d, labels, n_classes, attr,
+                      opt);
+}
+
+int mb_metrics_ref_create_f64(mb_metrics_ref **out, mb_backend *be, const double *features,
+                              int n, int d, const mb_metrics_options *opt)
+{
+    return ref_create(out, be, f64_copy(be, features, n, d), n, d, NULL, 0, NULL, opt);
+}
+
+int mb_metrics_compare(mb_metrics_ref *ref, const mb_real *features, int n, const int *labels,
+                       const float *attr, mb_metrics_result *r)
+{
+    return compare(ref, to_f64_copy(ref->be, features, n, ref->d), n, labels, attr, r);
+}
+
+int mb_metrics_compare_f64(mb_metrics_ref *ref, const double *features, int n,
+                           mb_metrics_result *r)
+{
+    return compare(ref, f64_copy(ref->be, features, n, ref->d), n, NULL, NULL, r);
 }
 
 void mb_metrics_print_table(FILE *out, const mb_metrics_result *r)

@@ -41,17 +41,23 @@ static void fuzz_write(const char *path, const uint8_t *data, size_t n)
     fclose(f);
 }
 
+/* A failed read says why and is bad input (or out of memory), nothing else. */
+static inline void fuzz_check_failure(int rc)
+{
+    if (!mb_last_error()[0] || !strcmp(mb_last_error(), "unknown error"))
+        abort();
+    if (rc != MB_EINPUT && rc != MB_ENOMEM)
+        abort();
+}
+
 /* A successful load is a complete, consistent set; a failed one is empty and
  * says why. Anything else is a bug: abort so that libFuzzer keeps the input. */
-static void fuzz_check(int rc, mb_dataset *ds)
+static inline void fuzz_check(int rc, mb_dataset *ds)
 {
     if (rc != MB_OK) {
         if (ds->n != 0 || ds->images || ds->labels || ds->pixels || ds->origin)
             abort();
-        if (!mb_last_error()[0] || !strcmp(mb_last_error(), "unknown error"))
-            abort();
-        if (rc != MB_EINPUT && rc != MB_ENOMEM)
-            abort();
+        fuzz_check_failure(rc);
         return;
     }
     if (ds->n <= 0 || ds->channels <= 0 || ds->height <= 0 || ds->width <= 0 ||

@@ -1,6 +1,7 @@
 /* make_seeds.c — writes the seed corpora of the data fuzz targets (small valid
- * inputs made by madbench's own writers) into DIR/{idx,cifar,folder}. */
+ * inputs made by madbench's own writers) into DIR/{idx,cifar,folder,npy}. */
 #include "mb_dataset.h"
+#include "mb_npy.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,8 +67,8 @@ int main(int argc, char **argv)
     }
     char p[4][1024];
     const char *d = argv[1];
-    for (int i = 0; i < 3; i++) {
-        const char *sub[] = {"idx", "cifar", "folder"};
+    for (int i = 0; i < 4; i++) {
+        const char *sub[] = {"idx", "cifar", "folder", "npy"};
         snprintf(p[0], sizeof p[0], "%s/%s", d, sub[i]);
         mkdir(d, 0777);
         mkdir(p[0], 0777);
@@ -129,6 +130,19 @@ int main(int argc, char **argv)
         remove(p[0]);
         remove(p[1]);
         mb_dataset_free(&ds);
+    }
+    /* NumPy: features float32 [3, 2], a float64 vector, statistics (.npz, deflated). */
+    const float f32[6] = {1, -2, 0.5f, 3, 4, -1e-3f};
+    const double mu[2] = {0.25, -1}, sigma[4] = {2, 0.5, 0.5, 1};
+    const long shape32[2] = {3, 2}, shape64[1] = {2};
+    snprintf(p[0], sizeof p[0], "%s/npy/features.npy", d);
+    snprintf(p[1], sizeof p[1], "%s/npy/vector.npy", d);
+    snprintf(p[2], sizeof p[2], "%s/npy/stats.npz", d);
+    if (mb_npy_write(p[0], f32, 4, 2, shape32) != MB_OK ||
+        mb_npy_write(p[1], mu, 8, 1, shape64) != MB_OK ||
+        mb_npz_write_stats(p[2], mu, sigma, 2) != MB_OK) {
+        fprintf(stderr, "make_seeds: %s\n", mb_last_error());
+        return 1;
     }
     return 0;
 }

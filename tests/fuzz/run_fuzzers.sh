@@ -8,7 +8,7 @@
 #   TARGETS=fuzz_idx RUNS=-1 SECONDS_EACH=600 JOBS=4 tests/fuzz/run_fuzzers.sh
 #
 # Environment: RUNS (executions per target, -1 = unlimited), SECONDS_EACH
-# (-max_total_time, 0 = unlimited), TARGETS (default all three), BUILD (build
+# (-max_total_time, 0 = unlimited), TARGETS (default all four), BUILD (build
 # folder, default build-fuzz), CORPUS (kept corpora, default $BUILD/corpus),
 # JOBS (parallel fuzzing processes per target). Crash inputs land in
 # $BUILD/artifacts/; the script exits 1 if any target found one.
@@ -16,7 +16,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 RUNS=${RUNS:-3000}
 SECONDS_EACH=${SECONDS_EACH:-0}
-TARGETS=${TARGETS:-"fuzz_idx fuzz_cifar fuzz_folder"}
+TARGETS=${TARGETS:-"fuzz_idx fuzz_cifar fuzz_folder fuzz_npy"}
 BUILD=$(realpath -m "${BUILD:-$ROOT/build-fuzz}")
 CORPUS=$(realpath -m "${CORPUS:-$BUILD/corpus}")
 JOBS=${JOBS:-1}
