@@ -44,3 +44,17 @@ foreach(src ${MB_SH_TESTS})
   set_tests_properties(${name} PROPERTIES LABELS cpu
                        ENVIRONMENT "MB_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 endforeach()
+
+# The field's reference implementations (label reference; PyPI needed, never
+# skipped): a venv in the build folder with Debian's numpy / scipy / torch and
+# prdc, vendi-score, pytorch-fid, clean-fid from PyPI (tests/metrics/reference_*).
+set(MB_REFERENCE_VENV ${CMAKE_BINARY_DIR}/reference-venv)
+add_test(NAME reference_venv
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/metrics/reference_venv.sh ${MB_REFERENCE_VENV})
+set_tests_properties(reference_venv PROPERTIES LABELS reference FIXTURES_SETUP reference_venv
+                     TIMEOUT 600)
+add_test(NAME reference_metrics
+         COMMAND ${MB_REFERENCE_VENV}/bin/python
+                 ${CMAKE_SOURCE_DIR}/tests/metrics/reference_metrics.py $<TARGET_FILE:madbench>)
+set_tests_properties(reference_metrics PROPERTIES LABELS reference
+                     FIXTURES_REQUIRED reference_venv TIMEOUT 900)
