@@ -17,6 +17,11 @@ int mb_cli_features(int argc, char **argv);
 int mb_cli_toy(int argc, char **argv);
 int mb_cli_run(int argc, char **argv);
 int mb_cli_report(int argc, char **argv);
+int mb_cli_sweep(int argc, char **argv);
+int mb_cli_collect(int argc, char **argv);
+/* `madbench report SWEEP_DIR`: baseline holds "KEY=VALUE" pairs (cli/sweep.c). */
+int mb_cli_report_sweep(const char *dir, const char *const *baseline, int n_baseline,
+                        const char *out_html);
 
 /* Options: "--name value", "--name=value", "name=value" and bare "--flag"; anything
  * else is positional. Each command describes its options in one table of

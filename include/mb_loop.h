@@ -102,5 +102,8 @@ void mb_watermark_scores(const mb_dataset *ds, const float *pattern, double *sco
 /* ---- the run ---- */
 /* Runs (or, with resume, continues) the experiment into cfg->out/cfg->name. */
 int mb_run(const mb_run_config *cfg, int resume, const char *command_line);
+/* Loads the data and prepares the judge exactly as mb_run does (trains and caches
+ * it, or loads it from the cache), and nothing else: the warm-up of a sweep. */
+int mb_run_prepare_judge(const mb_run_config *cfg);
 
 #endif

@@ -54,6 +54,10 @@ void mb_collapse_speed_compute(const double *fd, const double *tail99, const dou
 /* "3", "not within 5" or "n/a" for one of the fields above. */
 void mb_collapse_speed_text(int value, int last_generation, char *buf, size_t len);
 
+/* A metric's title ("Fréchet distance") and short definition (what, may be NULL)
+ * as the report shows them; the key itself for a key the report does not know. */
+const char *mb_report_metric_title(const char *key, const char **what);
+
 /* ---- the page ---- */
 /* Builds out_html from the run folders (one run, or a comparison of several) and
  * writes every plot as an SVG file into plots_dir as well (NULL: the folder

@@ -18,6 +18,11 @@ typedef struct {
     const char *fill;    /* NULL, or a colour filling the area between the line and y = 0 */
 } mb_svg_series;
 
+/* A band in its series' colour between lo[i] and hi[i] (e.g. a confidence interval). */
+typedef struct {
+    const double *lo, *hi; /* [the series' n]; NULL: no band */
+} mb_svg_band;
+
 typedef struct {
     const char *title, *x_label, *y_label;
     int width, height; /* pixels, 0 = 720 x 440 */
@@ -36,6 +41,9 @@ int mb_svg_write_line_plot(FILE *out, const mb_svg_plot *plot, const mb_svg_seri
                            int n_series);
 int mb_svg_line_plot(const char *path, const mb_svg_plot *plot, const mb_svg_series *series,
                      int n_series);
+/* The same with bands[s] shaded under series s (bands may be NULL). */
+int mb_svg_write_band_plot(FILE *out, const mb_svg_plot *plot, const mb_svg_series *series,
+                           const mb_svg_band *bands, int n_series);
 
 /* Stacked bars (util/svg_bars.c): bar i at x[i] (whole numbers, e.g. generations) made
  * of n_stacks segments of heights values[i * n_stacks + s], bottom to top, coloured

@@ -2,7 +2,8 @@
 # labelled cpu and linked against mb_<stage> and mb_data, since tests load data
 # sets (test_model_gradcheck against the double-precision build, mb_model_f64); every tests/<stage>/cli_*.sh drives the
 # madbench binary (label cpu); tests/gpu/gpu_*.c are labelled gpu and exit with
-# code 77 (CTest's skip) when no CUDA device is present.
+# code 77 (CTest's skip) when no CUDA device is present; tests/<stage>/slurm_*.sh are
+# labelled slurm.
 add_library(mb_testutil STATIC tests/testutil.c)
 target_include_directories(mb_testutil PUBLIC ${CMAKE_SOURCE_DIR}/tests)
 
@@ -33,6 +34,15 @@ foreach(src ${MB_GPU_TEST_SOURCES})
   target_link_libraries(${name} PRIVATE mb_testutil mb_loop)
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES LABELS gpu SKIP_RETURN_CODE 77
+                       ENVIRONMENT "MB_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+endforeach()
+
+# Slurm: tests/<stage>/slurm_*.sh start a one-node cluster (root; label slurm)
+file(GLOB MB_SLURM_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/*/slurm_*.sh)
+foreach(src ${MB_SLURM_TESTS})
+  get_filename_component(name ${src} NAME_WE)
+  add_test(NAME ${name} COMMAND bash ${src} $<TARGET_FILE:madbench>)
+  set_tests_properties(${name} PROPERTIES LABELS slurm TIMEOUT 600
                        ENVIRONMENT "MB_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 endforeach()
 

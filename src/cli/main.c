@@ -20,7 +20,9 @@ static const mb_command commands[] = {
     {"metrics", mb_cli_metrics, "every metric of generated images B against real images A"},
     {"run", mb_cli_run, "run a self-consuming loop experiment (config file + key=value)"},
     {"toy", mb_cli_toy, "Gaussian / GMM self-consuming loops with closed forms (gaussian, gmm)"},
-    {"report", mb_cli_report, "one self-contained HTML report of one run or a comparison of runs"},
+    {"report", mb_cli_report, "one self-contained HTML report of a run, a comparison or a sweep"},
+    {"sweep", mb_cli_sweep, "a grid of configurations x seeds, locally (-j N) or as a Slurm array"},
+    {"collect", mb_cli_collect, "one long table (CSV + JSON Lines) of every cell of a sweep"},
 };
 
 static void usage(FILE *out)

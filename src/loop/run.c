@@ -960,6 +960,18 @@ static int run_locked(run_ctx *r, int resume)
     return rc;
 }
 
+static void run_ctx_free(run_ctx *r)
+{
+    mb_loop_state_free(&r->state);
+    mb_metrics_ref_destroy(r->ref);
+    mb_judge_destroy(&r->judge);
+    mb_dataset_free(&r->real);
+    mb_dataset_free(&r->test);
+    free(r->ref_attr);
+    free(r->pattern);
+    mb_backend_destroy(r->be);
+}
+
 int mb_run(const mb_run_config *cfg, int resume, const char *command_line)
 {
     run_ctx r = {.cfg = cfg, .command_line = command_line};
@@ -974,14 +986,24 @@ int mb_run(const mb_run_config *cfg, int resume, const char *command_line)
     int lock;
     MB_TRY(lock_run_folder(&r, &lock));
     const int rc = run_locked(&r, resume);
-    mb_loop_state_free(&r.state);
-    mb_metrics_ref_destroy(r.ref);
-    mb_judge_destroy(&r.judge);
-    mb_dataset_free(&r.real);
-    mb_dataset_free(&r.test);
-    free(r.ref_attr);
-    free(r.pattern);
-    mb_backend_destroy(r.be);
+    run_ctx_free(&r);
     close(lock);
+    return rc;
+}
+
+int mb_run_prepare_judge(const mb_run_config *cfg)
+{
+    run_ctx r = {.cfg = cfg};
+    mb_dataset judge_train = {0};
+    MB_TRY(mb_run_config_check(cfg));
+    mb_cpu_set_threads(cfg->threads);
+    r.be = mb_backend_create(cfg->device);
+    if (!r.be)
+        return MB_ENODEVICE;
+    int rc = load_data(&r, &judge_train);
+    if (rc == MB_OK)
+        rc = prepare_metrics(&r, &judge_train);
+    mb_dataset_free(&judge_train);
+    run_ctx_free(&r);
     return rc;
 }

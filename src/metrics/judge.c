@@ -24,6 +24,8 @@
 int mb_judge_cache_load(mb_judge *j);
 int mb_judge_cache_save(const mb_judge *j);
 void mb_judge_cache_path(mb_judge *j, const char *ext);
+int mb_judge_cache_lock(const mb_judge *j);
+void mb_judge_cache_unlock(int lock);
 
 void mb_judge_config_default(mb_judge_config *cfg)
 {
@@ -352,6 +354,8 @@ done:
 
 /* ---- the extractor ---- */
 
+static int load_or_train(mb_judge *j, const mb_dataset *train, const mb_dataset *test);
+
 int mb_judge_prepare(mb_judge *j, mb_backend *be, mb_feature_kind kind,
                      const mb_judge_config *cfg, const mb_dataset *train,
                      const mb_dataset *test)
@@ -391,6 +395,18 @@ int mb_judge_prepare(mb_judge *j, mb_backend *be, mb_feature_kind kind,
         return mb_fail(MB_EINPUT, "judge: %s has %d images (expected a training set)",
                        train->source, train->n);
     j->data_hash = mb_dataset_content_hash(train);
+    /* Concurrent processes (the cells of a sweep) share the cache: one trains while
+     * the others wait on the lock, then load what it wrote (renamed into place whole). */
+    const int lock = cfg->no_cache ? -1 : mb_judge_cache_lock(j);
+    const int rc = load_or_train(j, train, test);
+    mb_judge_cache_unlock(lock);
+    return rc;
+}
+
+/* The judge from the cache, or trained on train (and cached). */
+static int load_or_train(mb_judge *j, const mb_dataset *train, const mb_dataset *test)
+{
+    const mb_judge_config *cfg = &j->cfg;
     if (!train->labels || train->n_classes < 2) {
         MB_TRY(ae_prepare(j, train));
         return ae_standardise(j, train);

@@ -6,8 +6,11 @@
  * The classifier file: "MBJUDGE1" | u32 version | u32 bytes per real |
  * u64 data hash, config hash | i32 channels, height, width, classes, conv1, conv2,
  * features, batch, epochs | f64 test accuracy | u64 n_params | parameters (f32) |
- * u32 CRC-32 of all the above. Written to a temporary file and renamed. The
- * autoencoder judge is an ordinary checkpoint (model/checkpoint.c). */
+ * u32 CRC-32 of all the above. Written to a temporary file and renamed, under an
+ * exclusive lock of the training set's (judge-<data hash>.lock) that also covers
+ * the check for an existing file, so that concurrent processes train it once and
+ * never read it half-written. The autoencoder judge is an ordinary checkpoint
+ * (model/checkpoint.c). */
 #include "mb_files.h"
 #include "mb_judge.h"
 
@@ -16,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -88,20 +93,58 @@ static int make_dirs(const char *path)
     return mkdir(buf, 0755) && errno != EEXIST ? -1 : 0;
 }
 
+/* The cache folder; MB_EINPUT (recorded) when its path would not fit in len. */
+static int cache_dir(const mb_judge *j, char *dir, size_t len)
+{
+    const char *env = getenv("MADBENCH_CACHE"), *xdg = getenv("XDG_CACHE_HOME");
+    const char *home = getenv("HOME");
+    if (j->cfg.cache_dir)
+        return mb_path(dir, len, "%s", j->cfg.cache_dir);
+    if (env && *env)
+        return mb_path(dir, len, "%s", env);
+    if (xdg && *xdg)
+        return mb_path(dir, len, "%s/madbench", xdg);
+    return mb_path(dir, len, "%s/.cache/madbench", home && *home ? home : "/tmp");
+}
+
+/* An exclusive lock per training set (<cache>/judge-<data hash>.lock), held while a
+ * process loads or trains and saves the judge: -1 when it cannot be taken (the
+ * judge is then prepared without it, as before). */
+int mb_judge_cache_lock(const mb_judge *j)
+{
+    char dir[sizeof j->cache_path - 64], path[sizeof j->cache_path];
+    if (cache_dir(j, dir, sizeof dir) != MB_OK || make_dirs(dir) ||
+        mb_path(path, sizeof path, "%s/judge-%016llx.lock", dir,
+                (unsigned long long)j->data_hash) != MB_OK) {
+        mb_clear_error();
+        return -1;
+    }
+    const int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+        return fd;
+    mb_progress("judge: another process holds %s (training this judge?): waiting for it\n",
+                path);
+    while (flock(fd, LOCK_EX)) {
+        if (errno != EINTR) {
+            close(fd);
+            return -1;
+        }
+    }
+    return fd;
+}
+
+void mb_judge_cache_unlock(int lock)
+{
+    if (lock >= 0)
+        close(lock); /* releases the lock */
+}
+
 void mb_judge_cache_path(mb_judge *j, const char *ext)
 {
     char dir[sizeof j->cache_path - 64];
-    const char *env = getenv("MADBENCH_CACHE"), *xdg = getenv("XDG_CACHE_HOME");
-    const char *home = getenv("HOME");
-    int rc;
-    if (j->cfg.cache_dir)
-        rc = mb_path(dir, sizeof dir, "%s", j->cfg.cache_dir);
-    else if (env && *env)
-        rc = mb_path(dir, sizeof dir, "%s", env);
-    else if (xdg && *xdg)
-        rc = mb_path(dir, sizeof dir, "%s/madbench", xdg);
-    else
-        rc = mb_path(dir, sizeof dir, "%s/.cache/madbench", home && *home ? home : "/tmp");
+    int rc = cache_dir(j, dir, sizeof dir);
     if (rc == MB_OK)
         rc = mb_path(j->cache_path, sizeof j->cache_path, "%s/judge-%s-%016llx-%08llx.%s", dir,
                      j->is_ae ? AE_FEATURES_NAME : "cnn", (unsigned long long)j->data_hash,

@@ -79,6 +79,12 @@ static void format_tick(char *buf, size_t size, double v)
 int mb_svg_write_line_plot(FILE *out, const mb_svg_plot *plot, const mb_svg_series *series,
                            int n_series)
 {
+    return mb_svg_write_band_plot(out, plot, series, NULL, n_series);
+}
+
+int mb_svg_write_band_plot(FILE *out, const mb_svg_plot *plot, const mb_svg_series *series,
+                           const mb_svg_band *bands, int n_series)
+{
     const int W = plot->width > 0 ? plot->width : 720, H = plot->height > 0 ? plot->height : 440;
     const double left = 78, right = 24, bottom = 54;
     const double top = plot->title ? (plot->subtitle ? 58 : 42) : 18;
@@ -88,13 +94,18 @@ int mb_svg_write_line_plot(FILE *out, const mb_svg_plot *plot, const mb_svg_seri
     double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
     for (int s = 0; s < n_series; s++)
         for (int i = 0; i < series[s].n; i++) {
-            double x = series[s].x[i], y = series[s].y[i];
-            if (!usable(plot, x, y))
-                continue;
-            x0 = fmin(x0, x);
-            x1 = fmax(x1, x);
-            y0 = fmin(y0, y);
-            y1 = fmax(y1, y);
+            const double x = series[s].x[i];
+            const double ys[3] = {series[s].y[i],
+                                  bands && bands[s].lo ? bands[s].lo[i] : NAN,
+                                  bands && bands[s].hi ? bands[s].hi[i] : NAN};
+            for (int k = 0; k < 3; k++) {
+                if (!usable(plot, x, ys[k]))
+                    continue;
+                x0 = fmin(x0, x);
+                x1 = fmax(x1, x);
+                y0 = fmin(y0, ys[k]);
+                y1 = fmax(y1, ys[k]);
+            }
         }
     if (plot->x_min < plot->x_max) {
         x0 = plot->x_min;
@@ -221,6 +232,27 @@ int mb_svg_write_line_plot(FILE *out, const mb_svg_plot *plot, const mb_svg_seri
         const char *c = se->color ? se->color : palette[colour++ % MB_ARRAY_LEN(palette)];
         colours[s] = c;
         double w = se->width > 0 ? se->width : 1.8;
+        const double *lo = bands ? bands[s].lo : NULL, *hi = bands ? bands[s].hi : NULL;
+        if (lo && hi) /* each unbroken piece: along hi, back along lo */
+            for (int i = 0; i < se->n;) {
+#define BAND_OK(k) (usable(plot, se->x[k], lo[k]) && usable(plot, se->x[k], hi[k]))
+                if (!BAND_OK(i)) {
+                    i++;
+                    continue;
+                }
+                const int start = i;
+                while (i < se->n && BAND_OK(i))
+                    i++;
+#undef BAND_OK
+                fprintf(out, "<polygon class=\"band\" fill=\"%s\" fill-opacity=\"0.18\" "
+                             "stroke=\"none\" points=\"", c);
+                for (int k = start; k < i; k++)
+                    fprintf(out, "%.2f,%.2f ", PX(se->x[k]), PY(hi[k]));
+                for (int k = i - 1; k >= start; k--)
+                    fprintf(out, "%.2f,%.2f%s", PX(se->x[k]), PY(lo[k]),
+                            k > start ? " " : "");
+                fputs("\"/>\n", out);
+            }
         if (se->fill) /* the area under each unbroken piece, down to y = 0 (or the frame) */
             for (int i = 0; i < se->n;) {
                 if (!usable(plot, se->x[i], se->y[i])) {
