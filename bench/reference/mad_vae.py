@@ -19,8 +19,14 @@ files, the same seeded subset and the same per-epoch batch order (madbench's
 Philox4x32-10 permutations, re-implemented below with numpy). Only the parameter
 initialisation and the VAE noise come from PyTorch's own generator.
 
+--compile (PyTorch 2.x): torch.compile (inductor; on the CPU it generates C++/OpenMP
+kernels) of the loss's forward and backward and of Adam's step, as PyTorch's
+tutorials show; static shapes, so the full batch and the last partial batch each
+compile once, in the warm-up.
+
 Timing: --warmup-batches K untimed steps first (thread pools, allocator, oneDNN
-primitives), then --epochs timed epochs; the timed span covers what madbench's
+primitives, compilation: one of them has the size of the last partial batch),
+then --epochs timed epochs; the timed span covers what madbench's
 `trained:` line covers (shuffle, batch gather, forward, backward, Adam, the loss
 read once per epoch). On CUDA the span ends with a synchronisation.
 
@@ -177,6 +183,8 @@ def main():
     p.add_argument("--seed", type=int, default=1, help="subset, batch order, init, noise")
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--beta", type=float, default=1.0)
+    p.add_argument("--compile", action="store_true",
+                   help="torch.compile the loss (forward + backward) and Adam's step")
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args()
 
@@ -210,20 +218,36 @@ def main():
     model = MadVae().to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr, betas=(0.9, 0.999), eps=1e-8)
 
+    loss_fn, opt_step = model.loss, opt.step
+    if a.compile:
+        if not hasattr(torch, "compile"):
+            sys.exit(f"--compile needs PyTorch 2.x (this is {torch.__version__})")
+        loss_fn = torch.compile(model.loss, dynamic=False)
+
+        @torch.compile(dynamic=False)
+        def opt_step():  # the compiled-optimizer recipe of PyTorch's tutorials
+            opt.step()
+
     def step(x):
         opt.zero_grad(set_to_none=True)
-        loss, recon, kl = model.loss(x, a.beta)
+        loss, recon, kl = loss_fn(x, a.beta)
         loss.backward()
-        opt.step()
+        opt_step()
         return loss.detach()
 
-    # warm-up: random batches, not part of the timed epochs
+    # warm-up: random batches, not part of the timed epochs; the last one has the
+    # size of an epoch's last partial batch, so that nothing compiles while timed
     g = torch.Generator().manual_seed(a.seed + 12345)
-    for _ in range(a.warmup_batches):
-        idx = torch.randint(0, n, (min(a.batch, n),), generator=g).to(dev)
+    sizes = [min(a.batch, n)] * a.warmup_batches
+    if a.warmup_batches and n % a.batch:
+        sizes[-1] = n % a.batch
+    t_warm = time.perf_counter()
+    for size in sizes:
+        idx = torch.randint(0, n, (size,), generator=g).to(dev)
         step(data.index_select(0, idx))
     if a.device == "cuda":
         torch.cuda.synchronize()
+    warmup_seconds = time.perf_counter() - t_warm
 
     n_batches = (n + a.batch - 1) // a.batch
     epoch_loss = []
@@ -248,7 +272,8 @@ def main():
     print("RESULT " + json.dumps({
         "bench": "pytorch_train", "images_per_s": round(rate, 2), "seconds": round(seconds, 4),
         "images": n, "epochs": a.epochs, "batch": a.batch, "threads": threads,
-        "warmup_batches": a.warmup_batches, "device": a.device, "device_name": device_name,
+        "warmup_batches": a.warmup_batches, "warmup_seconds": round(warmup_seconds, 2),
+        "compile": a.compile, "device": a.device, "device_name": device_name,
         "torch": torch.__version__, "loss": [round(v, 4) for v in epoch_loss]}))
 
 
