@@ -8,23 +8,28 @@ endif()
 enable_language(CXX)
 set(MB_CH ${CMAKE_SOURCE_DIR}/tests/cuda_host)
 
-# kernels/*.cu -> build/cuda_host/*.cpp: the launch syntax rewritten, nothing else.
-file(GLOB MB_CH_KERNELS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/kernels/*.cu)
-set(MB_CH_GENERATED)
-foreach(cu ${MB_CH_KERNELS})
-  get_filename_component(name ${cu} NAME_WE)
-  set(out ${CMAKE_BINARY_DIR}/cuda_host/${name}.cpp)
+# kernels/*.cu(h) -> build/cuda_host/: launches and __shared__ rewritten (unlaunch.cmake).
+function(mb_cuda_host_rewrite src out)
   add_custom_command(OUTPUT ${out}
-    COMMAND ${CMAKE_COMMAND} -DIN=${cu} -DOUT=${out} -P ${MB_CH}/unlaunch.cmake
-    DEPENDS ${cu} ${MB_CH}/unlaunch.cmake VERBATIM)
-  list(APPEND MB_CH_GENERATED ${out})
+    COMMAND ${CMAKE_COMMAND} -DIN=${src} -DOUT=${out} -P ${MB_CH}/unlaunch.cmake
+    DEPENDS ${src} ${MB_CH}/unlaunch.cmake VERBATIM)
+endfunction()
+file(GLOB MB_CH_KERNELS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/kernels/*.cu
+     ${CMAKE_SOURCE_DIR}/kernels/*.cuh)
+set(MB_CH_GENERATED)
+foreach(src ${MB_CH_KERNELS})
+  get_filename_component(name ${src} NAME)
+  string(REGEX REPLACE "\\.cu$" ".cpp" name ${name})
+  mb_cuda_host_rewrite(${src} ${CMAKE_BINARY_DIR}/cuda_host/${name})
+  list(APPEND MB_CH_GENERATED ${CMAKE_BINARY_DIR}/cuda_host/${name})
 endforeach()
+mb_cuda_host_rewrite(${MB_CH}/test_cuda_host.cu ${CMAKE_BINARY_DIR}/cuda_host_test/test_cuda_host.cpp)
 
 # The kernels, the layer and the backend table's creation with the CUDA entry on:
 # linked as objects, they take the place of mb_cuda (or of its absence) in mb_cpu.
 add_library(mb_cuda_host OBJECT ${MB_CH_GENERATED} ${MB_CH}/scheduler.cpp
             ${MB_CH}/runtime.cpp ${MB_CH}/blas.cpp ${CMAKE_SOURCE_DIR}/src/cpu/backend.c)
-target_include_directories(mb_cuda_host BEFORE PRIVATE ${MB_CH}/include ${CMAKE_SOURCE_DIR}/kernels)
+target_include_directories(mb_cuda_host BEFORE PRIVATE ${MB_CH}/include)
 target_compile_definitions(mb_cuda_host PUBLIC MB_HAVE_CUDA)
 set_target_properties(mb_cuda_host PROPERTIES CXX_STANDARD 17 CXX_STANDARD_REQUIRED ON)
 # The CPU backend's floating-point rules: no FMA contraction, the same ISA level.
@@ -45,8 +50,8 @@ foreach(src ${MB_GPU_TEST_SOURCES})
 endforeach()
 
 # The layer's own checks: races, barriers, warps, guards, cuBLAS arguments.
-add_executable(test_cuda_host ${MB_CH}/test_cuda_host.cpp)
-target_include_directories(test_cuda_host BEFORE PRIVATE ${MB_CH}/include)
+add_executable(test_cuda_host ${CMAKE_BINARY_DIR}/cuda_host_test/test_cuda_host.cpp)
+target_include_directories(test_cuda_host BEFORE PRIVATE ${MB_CH}/include ${MB_CH})
 target_compile_options(test_cuda_host PRIVATE -O2 -ffp-contract=off -Wall -Wextra)
 set_target_properties(test_cuda_host PROPERTIES CXX_STANDARD 17 CXX_STANDARD_REQUIRED ON)
 target_link_libraries(test_cuda_host PRIVATE mb_cuda_host mb_loop)

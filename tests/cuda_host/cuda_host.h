@@ -32,9 +32,16 @@
 #define __launch_bounds__(...)
 #define __constant__
 /* Static storage: blocks run one at a time, so one copy serves each block in turn.
- * A block starts with what the block before it left there, and blocks run in the
- * schedule's order, so a read before the block's own write differs by schedule. */
+ * The build step adds MBH_SHARED(name) after each declaration, which registers the
+ * variable once; registered variables are filled with the schedule's poison byte at
+ * the start of every block, so a read before the block's own write differs by
+ * schedule, as garbage in shared memory differs between launches on a GPU. */
 #define __shared__ static
+namespace mbh {
+bool register_shared(void *p, size_t bytes);
+}
+#define MBH_SHARED(v) \
+    [[maybe_unused]] static const bool mbh_shared_##v = mbh::register_shared(&(v), sizeof(v))
 
 /* ---- grids and blocks ---- */
 struct uint3 {

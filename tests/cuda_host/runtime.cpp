@@ -2,8 +2,8 @@
  * device memory with guard zones, streams that run their work at synchronisation,
  * launches, and the report of a run.
  *
- * Device memory: each allocation ends where a PROT_NONE page begins, so any access
- * past its rounded end faults at once (the fault handler names the kernel, block,
+ * Device memory: each allocation ends where 64 KiB of PROT_NONE pages begin, so an
+ * access up to 64 KiB past its rounded end faults at once (the fault handler names the kernel, block,
  * thread and allocation); the up to 255 bytes between the end and the 256-byte
  * rounding, and the bytes before the start, hold a pattern checked after every
  * kernel and library call, which catches small over- and underruns that write.
@@ -71,11 +71,8 @@ uint64_t next_random()
     return z ^ (z >> 31);
 }
 
-const schedule &the_schedule()
+static void parse_schedule(const char *v)
 {
-    if (sched_ready)
-        return sched;
-    const char *v = getenv("MB_CUDA_HOST_SCHEDULE");
     if (!v || !*v || !strcmp(v, "forward")) {
         sched.kind = SCHED_FORWARD;
         sched.poison = 0xff; /* NaN as float and double, -1 as integers */
@@ -95,7 +92,18 @@ const schedule &the_schedule()
               "random:SEED)", v);
     }
     snprintf(sched.name, sizeof sched.name, "%s", v && *v ? v : "forward");
+}
+
+void set_schedule(const char *spec)
+{
+    parse_schedule(spec);
     sched_ready = true;
+}
+
+const schedule &the_schedule()
+{
+    if (!sched_ready)
+        set_schedule(getenv("MB_CUDA_HOST_SCHEDULE"));
     return sched;
 }
 
@@ -111,10 +119,11 @@ static cudaError_t record(cudaError_t e)
 
 /* ---- device memory ---- */
 static const size_t PAGE = 4096;
+static const size_t BACK_GUARD = 64 << 10; /* address space only: overruns fault */
 static const unsigned char GUARD = 0xa5;
 struct allocation {
     size_t bytes;
-    char *map;       /* the mapping: guard page, data pages, guard page */
+    char *map;       /* the mapping: guard page, data pages, BACK_GUARD */
     size_t map_bytes;
 };
 /* Leaked on purpose: they are read by the report at exit, after static destructors. */
@@ -196,7 +205,7 @@ void check_guards(const char *after)
         const allocation &al = kv.second;
         const unsigned char *front = (const unsigned char *)al.map + PAGE;
         const unsigned char *base = (const unsigned char *)kv.first;
-        const unsigned char *end = (const unsigned char *)al.map + al.map_bytes - PAGE;
+        const unsigned char *end = (const unsigned char *)al.map + al.map_bytes - BACK_GUARD;
         if (memcmp(front, guard_pattern, (size_t)(base - front)))
             for (const unsigned char *q = front; q < base; q++)
                 if (*q != GUARD)
@@ -486,14 +495,14 @@ cudaError_t cudaMalloc(void **ptr, size_t bytes)
         return record(cudaErrorMemoryAllocation);
     const size_t rounded = (bytes + 255) & ~(size_t)255;
     const size_t data_pages = (rounded + 64 + PAGE - 1) / PAGE;
-    const size_t map_bytes = (data_pages + 2) * PAGE;
+    const size_t map_bytes = (data_pages + 1) * PAGE + BACK_GUARD;
     char *map = (char *)mmap(NULL, map_bytes, PROT_READ | PROT_WRITE,
                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (map == MAP_FAILED)
         return record(cudaErrorMemoryAllocation);
     mprotect(map, PAGE, PROT_NONE);
-    mprotect(map + map_bytes - PAGE, PAGE, PROT_NONE);
-    char *end = map + map_bytes - PAGE, *base = end - rounded;
+    mprotect(map + map_bytes - BACK_GUARD, BACK_GUARD, PROT_NONE);
+    char *end = map + map_bytes - BACK_GUARD, *base = end - rounded;
     memset(map + PAGE, GUARD, (size_t)(base - map - PAGE));
     memset(base, the_schedule().poison, bytes); /* cudaMalloc'ed memory is not cleared */
     memset(base + bytes, GUARD, rounded - bytes);

@@ -18,6 +18,8 @@ struct schedule {
     char name[48];
 };
 const schedule &the_schedule();
+/* Replaces the schedule (same syntax as the variable), for the layer's own tests. */
+void set_schedule(const char *spec);
 uint64_t next_random(); /* the random schedule's generator (deterministic per seed) */
 
 /* A bug found in the code under test (or a misuse of the API): one report on

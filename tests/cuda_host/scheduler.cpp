@@ -130,6 +130,14 @@ static std::vector<int> bar_waiters;
 static std::vector<max_align_t> dyn_shared;
 static size_t dyn_shared_bytes;
 
+static std::vector<std::pair<void *, size_t>> shared_vars;
+
+bool register_shared(void *p, size_t bytes)
+{
+    shared_vars.emplace_back(p, bytes);
+    return true;
+}
+
 const uint3 &thread_idx()
 {
     if (!current)
@@ -410,6 +418,8 @@ static void run_block(unsigned bx, unsigned by, unsigned bz)
 {
     block_idx = {bx, by, bz};
     const unsigned char poison = the_schedule().poison;
+    for (const auto &v : shared_vars)
+        memset(v.first, poison, v.second);
     if (dyn_shared_bytes)
         memset(dyn_shared.data(), poison, dyn_shared_bytes);
     n_done = 0;

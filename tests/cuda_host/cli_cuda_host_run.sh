@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# cli_cuda_host_run.sh MADBENCH MADBENCH_CUDA_HOST — `madbench run --device cuda` of a
+# small shapes experiment (2 generations) runs to the end on the host execution
+# layer, and its metrics.csv matches the CPU run of the same config within the
+# tolerances of the CUDA parity tests (docs/cuda-host.md; tests/gpu/gpu_generation.c):
+# generation 0 relative 1e-3 + absolute 1e-6, later generations relative 1e-2 +
+# absolute 1e-2 (the loss relative 1e-3), integer columns and empty cells identical.
+set -euo pipefail
+cpu=$1 host=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cfg=("$MB_SOURCE_DIR/configs/shapes-bell-curve.ini" run.out="$tmp" run.generations=2
+     data.n_real=256 data.n_test=128 model.epochs=1 metrics.features=pixels
+     metrics.kid_subsets=4 metrics.kid_subset_size=64 run.seed=11 --quiet)
+export MB_CUDA_HOST_SCHEDULE=random:${MB_TEST_SEED:-$(date +%s)}
+echo "host layer schedule: $MB_CUDA_HOST_SCHEDULE"
+"$cpu" run "${cfg[@]}" run.name=cpu run.device=cpu
+MB_CUDA_HOST_REPORT="$tmp/report" "$host" run "${cfg[@]}" run.name=cuda run.device=cuda
+grep -q '"finished": true' "$tmp/cuda/manifest.json" || { echo "FAIL: the cuda run did not finish"; exit 1; }
+grep -q 'host emulation' "$tmp/cuda/manifest.json" || { echo "FAIL: manifest does not name the host emulation"; exit 1; }
+echo "host layer: $(cut -d' ' -f1-4 "$tmp/report")"
+awk -F, '
+    FNR == 1 { file++; if (file == 1) for (i = 1; i <= NF; i++) name[i] = $i; next }
+    file == 1 { cpu[FNR, 0] = NF; for (i = 1; i <= NF; i++) cpu[FNR, i] = $i; rows = FNR; next }
+    {
+        if (NF != cpu[FNR, 0]) { printf "FAIL: row %d has %d cells, cpu %d\n", FNR, NF, cpu[FNR, 0]; bad++ }
+        for (i = 2; i <= NF; i++) {
+            a = cpu[FNR, i]; b = $i; gen = FNR - 2
+            if (a == "" || b == "") { if (a != b) { printf "FAIL: gen %d %s: cpu \"%s\", cuda \"%s\"\n", gen, name[i], a, b; bad++ } continue }
+            if (a !~ /[.eE]/) { atol = 0; rtol = 0 }
+            else if (gen == 0) { atol = 1e-6; rtol = 1e-3 }
+            else if (name[i] == "loss") { atol = 0; rtol = 1e-3 }
+            else { atol = 1e-2; rtol = 1e-2 }
+            d = a - b; if (d < 0) d = -d; m = a < 0 ? -a : a
+            if (d > atol + rtol * m) { printf "FAIL: gen %d %s: cuda %s, cpu %s\n", gen, name[i], b, a; bad++ }
+            checked++
+        }
+        seen = FNR
+    }
+    END {
+        if (seen != rows || rows != 4) { printf "FAIL: %d rows on the host layer, %d on the cpu (expected 3 generations + header)\n", seen, rows; bad++ }
+        printf "cli_cuda_host_run: %d cells compared, %d outside the tolerances\n", checked, bad
+        exit bad > 0
+    }' "$tmp/cpu/metrics.csv" "$tmp/cuda/metrics.csv"
