@@ -14,8 +14,9 @@ function(mb_cuda_host_rewrite src out)
     COMMAND ${CMAKE_COMMAND} -DIN=${src} -DOUT=${out} -P ${MB_CH}/unlaunch.cmake
     DEPENDS ${src} ${MB_CH}/unlaunch.cmake VERBATIM)
 endfunction()
-file(GLOB MB_CH_KERNELS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/kernels/*.cu
-     ${CMAKE_SOURCE_DIR}/kernels/*.cuh)
+# (mutants.sh points MB_CUDA_HOST_KERNELS at a mutated copy of kernels/)
+set(MB_CUDA_HOST_KERNELS ${CMAKE_SOURCE_DIR}/kernels CACHE PATH "CUDA sources the host layer builds")
+file(GLOB MB_CH_KERNELS CONFIGURE_DEPENDS ${MB_CUDA_HOST_KERNELS}/*.cu ${MB_CUDA_HOST_KERNELS}/*.cuh)
 set(MB_CH_GENERATED)
 foreach(src ${MB_CH_KERNELS})
   get_filename_component(name ${src} NAME)
