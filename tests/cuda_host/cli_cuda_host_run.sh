@@ -12,6 +12,23 @@ trap 'rm -rf "$tmp"' EXIT
 cfg=("$MB_SOURCE_DIR/configs/shapes-bell-curve.ini" run.out="$tmp" run.generations=2
      data.n_real=256 data.n_test=128 model.epochs=1 metrics.features=pixels
      metrics.kid_subsets=4 metrics.kid_subset_size=64 run.seed=11 --quiet)
+# the error paths of device creation: no device (exit 6), too little memory (exit 4),
+# an unknown device name (exit 2)
+expect_exit() { # code, pattern, command...
+    local code=$1 pattern=$2 rc=0
+    shift 2
+    "$@" >"$tmp/out" 2>&1 || rc=$?
+    if [ "$rc" -ne "$code" ] || ! grep -q "$pattern" "$tmp/out"; then
+        echo "FAIL: $* (${MB_CUDA_HOST_DEVICES:+devices=$MB_CUDA_HOST_DEVICES}): exit $rc, want $code and '$pattern':"
+        cat "$tmp/out"
+        exit 1
+    fi
+}
+MB_CUDA_HOST_DEVICES=0 expect_exit 6 "no CUDA device" "$host" run run.device=cuda run.out="$tmp" --quiet
+MB_CUDA_HOST_MEMORY=$((16 << 20)) expect_exit 4 "out of memory\|device memory" \
+    "$host" run run.device=cuda run.out="$tmp" --quiet
+expect_exit 2 "unknown device" "$host" run run.device=gpu run.out="$tmp" --quiet
+
 export MB_CUDA_HOST_SCHEDULE=random:${MB_TEST_SEED:-$(date +%s)}
 echo "host layer schedule: $MB_CUDA_HOST_SCHEDULE"
 "$cpu" run "${cfg[@]}" run.name=cpu run.device=cpu

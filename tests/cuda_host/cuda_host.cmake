@@ -69,3 +69,11 @@ list(APPEND MB_CH_TESTS cuda_host_madbench_run)
 
 set_tests_properties(${MB_CH_TESTS} PROPERTIES LABELS cuda-host
                      ENVIRONMENT "MB_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+
+# The GPU code the CUDA build holds is the code CMAKE_CUDA_ARCHITECTURES names
+# (by default sm_90 + compute_90 PTX: see CMakeLists.txt).
+if(MADBENCH_CUDA)
+  add_test(NAME cuda_architectures
+           COMMAND bash ${MB_CH}/check_cuda_arch.sh $<TARGET_FILE:mb_cuda> "${CMAKE_CUDA_ARCHITECTURES}")
+  set_tests_properties(cuda_architectures PROPERTIES LABELS cpu)
+endif()
