@@ -55,7 +55,7 @@ add_executable(test_cuda_host ${CMAKE_BINARY_DIR}/cuda_host_test/test_cuda_host.
 target_include_directories(test_cuda_host BEFORE PRIVATE ${MB_CH}/include ${MB_CH})
 target_compile_options(test_cuda_host PRIVATE -O2 -ffp-contract=off -Wall -Wextra)
 set_target_properties(test_cuda_host PROPERTIES CXX_STANDARD 17 CXX_STANDARD_REQUIRED ON)
-target_link_libraries(test_cuda_host PRIVATE mb_cuda_host mb_loop)
+target_link_libraries(test_cuda_host PRIVATE mb_cuda_host mb_testutil mb_loop)
 add_test(NAME cuda_host_selftest COMMAND test_cuda_host)
 list(APPEND MB_CH_TESTS cuda_host_selftest)
 

@@ -6,6 +6,9 @@
  * runs only at synchronisation. Built through the same rewrite as kernels/. */
 #include "cublas_v2.h"
 #include "runtime.h"
+extern "C" {
+#include "testutil.h"
+}
 
 #include <signal.h>
 #include <stdio.h>
@@ -13,18 +16,6 @@
 #include <unistd.h>
 
 #include <vector>
-
-static int failures, checks;
-#define EXPECT(cond, ...)                                                                 \
-    do {                                                                                  \
-        checks++;                                                                         \
-        if (!(cond)) {                                                                    \
-            failures++;                                                                   \
-            fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond);      \
-            fprintf(stderr, __VA_ARGS__);                                                 \
-            fputc('\n', stderr);                                                          \
-        }                                                                                 \
-    } while (0)
 
 template <typename T> static T *device(const std::vector<T> &host)
 {
@@ -70,11 +61,11 @@ static void test_barriers_and_races()
         int bad = 0;
         for (int t = 0; t < 256; t++)
             bad += h[t] != 10 * ((t + 1) % 256);
-        EXPECT(bad == 0, "with the barrier under %s: %d wrong values", s, bad);
+        CHECK(bad == 0, "with the barrier under %s: %d wrong values", s, bad);
     }
     /* Without it, the result depends on the order: that is how races show. */
     const std::vector<int> f = neighbours("forward", 0), r = neighbours("reverse", 0);
-    EXPECT(f != r, "a missing barrier gives the same result forward and reverse");
+    CHECK(f != r, "a missing barrier gives the same result forward and reverse");
     mbh::set_schedule("forward");
 }
 
@@ -95,7 +86,7 @@ static void test_barrier_reductions()
     int *d = device(std::vector<int>(4, -1));
     barrier_reduce_kernel<<<1, 200>>>(d);
     const std::vector<int> h = host(d, 4);
-    EXPECT(h[0] == 67 && h[1] == 1 && h[2] == 1 && h[3] == 0,
+    CHECK(h[0] == 67 && h[1] == 1 && h[2] == 1 && h[3] == 0,
            "count %d (67), or %d (1), and %d (1), and %d (0)", h[0], h[1], h[2], h[3]);
     cudaFree(d);
 }
@@ -136,7 +127,7 @@ static void test_warps()
         bad += o[4] != ((lane & 7) == 7 ? t : t + 1);
         bad += (unsigned)o[5] != 0xaaaaaaaau;
     }
-    EXPECT(bad == 0, "%d warp results differ from CUDA's lane rules", bad);
+    CHECK(bad == 0, "%d warp results differ from CUDA's lane rules", bad);
     cudaFree(d);
 }
 
@@ -156,7 +147,8 @@ static bool dies(void (*body)())
     fflush(stderr);
     const pid_t pid = fork();
     if (pid == 0) {
-        freopen("/dev/null", "w", stderr); /* the expected report */
+        if (!freopen("/dev/null", "w", stderr)) /* the expected report */
+            _exit(2);
         body();
         cudaDeviceSynchronize();
         _exit(0);
@@ -204,12 +196,12 @@ static void within_bounds()
 
 static void test_faults()
 {
-    EXPECT(!dies(within_bounds), "a write inside the allocation was reported");
-    EXPECT(dies(write_past_end), "a write one element past the end went unnoticed");
-    EXPECT(dies(write_far_past_end), "a write 8 KiB past the end went unnoticed");
-    EXPECT(dies(write_before_start), "a write before the start went unnoticed");
-    EXPECT(dies(host_pointer_argument), "a host pointer passed to a kernel went unnoticed");
-    EXPECT(dies(thread_exits_before_barrier), "threads exiting before a barrier went unnoticed");
+    CHECK(!dies(within_bounds), "a write inside the allocation was reported");
+    CHECK(dies(write_past_end), "a write one element past the end went unnoticed");
+    CHECK(dies(write_far_past_end), "a write 8 KiB past the end went unnoticed");
+    CHECK(dies(write_before_start), "a write before the start went unnoticed");
+    CHECK(dies(host_pointer_argument), "a host pointer passed to a kernel went unnoticed");
+    CHECK(dies(thread_exits_before_barrier), "threads exiting before a barrier went unnoticed");
 }
 
 /* ---- cuBLAS and the stream ---- */
@@ -226,7 +218,7 @@ static void test_cublas()
                                      2, db, CUDA_R_32F, 3, &zero, dc, CUDA_R_32F, 2,
                                      CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
     const std::vector<float> c = host(dc, 4);
-    EXPECT(st == CUBLAS_STATUS_SUCCESS && c[0] == 11 && c[1] == 14 && c[2] == 18 && c[3] == 22,
+    CHECK(st == CUBLAS_STATUS_SUCCESS && c[0] == 11 && c[1] == 14 && c[2] == 18 && c[3] == 22,
            "A B = [%g %g; %g %g], want [11 18; 14 22]", c[0], c[2], c[1], c[3]);
     /* op(A) = A^T (3x2) times op(B) = B^T (2x3): C 3x3 */
     float *dc9 = device(std::vector<float>(9, 0));
@@ -243,16 +235,16 @@ static void test_cublas()
                 want += a[i * 2 + l] * b[l * 3 + j];
             bad += c9[j * 3 + i] != want;
         }
-    EXPECT(st == CUBLAS_STATUS_SUCCESS && bad == 0, "A^T B^T: %d wrong entries", bad);
+    CHECK(st == CUBLAS_STATUS_SUCCESS && bad == 0, "A^T B^T: %d wrong entries", bad);
     /* lda below the rows of A: cuBLAS refuses before touching anything */
     st = cublasGemmEx(h, CUBLAS_OP_N, CUBLAS_OP_N, 2, 2, 3, &one, da, CUDA_R_32F, 1, db,
                       CUDA_R_32F, 3, &zero, dc, CUDA_R_32F, 2, CUBLAS_COMPUTE_32F,
                       CUBLAS_GEMM_DEFAULT);
-    EXPECT(st == CUBLAS_STATUS_INVALID_VALUE, "lda 1 < m 2: status %s", cublasGetStatusString(st));
+    CHECK(st == CUBLAS_STATUS_INVALID_VALUE, "lda 1 < m 2: status %s", cublasGetStatusString(st));
     st = cublasGemmEx(h, CUBLAS_OP_T, CUBLAS_OP_N, 2, 2, 3, &one, da, CUDA_R_32F, 2, db,
                       CUDA_R_32F, 3, &zero, dc, CUDA_R_32F, 2, CUBLAS_COMPUTE_32F,
                       CUBLAS_GEMM_DEFAULT);
-    EXPECT(st == CUBLAS_STATUS_INVALID_VALUE, "op T with lda 2 < k 3: status %s",
+    CHECK(st == CUBLAS_STATUS_INVALID_VALUE, "op T with lda 2 < k 3: status %s",
            cublasGetStatusString(st));
     cublasDestroy(h);
     cudaFree(da), cudaFree(db), cudaFree(dc), cudaFree(dc9);
@@ -272,13 +264,13 @@ static void test_stream_order()
     cudaMemcpyAsync(pinned, d, sizeof(int), cudaMemcpyDeviceToHost, s);
     const int before = *pinned; /* the copy has not happened: no synchronisation yet */
     cudaStreamSynchronize(s);
-    EXPECT(before == -1 && *pinned == 42, "before sync %d (want -1), after %d (want 42)", before,
+    CHECK(before == -1 && *pinned == 42, "before sync %d (want -1), after %d (want 42)", before,
            *pinned);
     cudaDeviceProp p;
     cudaGetDeviceProperties(&p, 0);
-    EXPECT(!strcmp(p.name, "host emulation"), "device name '%s'", p.name);
+    CHECK(!strcmp(p.name, "host emulation"), "device name '%s'", p.name);
     set_kernel<<<1, 2048>>>(d, 1);
-    EXPECT(cudaGetLastError() == cudaErrorInvalidConfiguration, "a block of 2048 threads was accepted");
+    CHECK(cudaGetLastError() == cudaErrorInvalidConfiguration, "a block of 2048 threads was accepted");
     cudaFree(d), cudaFreeHost(pinned), cudaStreamDestroy(s);
 }
 
@@ -290,6 +282,5 @@ int main()
     test_faults();
     test_cublas();
     test_stream_order();
-    printf("test_cuda_host: %d checks, %d failed\n", checks, failures);
-    return failures != 0;
+    return mb_test_finish("test_cuda_host");
 }
