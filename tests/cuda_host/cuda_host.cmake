@@ -31,7 +31,9 @@ mb_cuda_host_rewrite(${MB_CH}/test_cuda_host.cu ${CMAKE_BINARY_DIR}/cuda_host_te
 add_library(mb_cuda_host OBJECT ${MB_CH_GENERATED} ${MB_CH}/scheduler.cpp
             ${MB_CH}/runtime.cpp ${MB_CH}/blas.cpp ${CMAKE_SOURCE_DIR}/src/cpu/backend.c)
 target_include_directories(mb_cuda_host BEFORE PRIVATE ${MB_CH}/include)
-target_compile_definitions(mb_cuda_host PUBLIC MB_HAVE_CUDA)
+# __CUDA_ARCH__: the kernels' files compile as nvcc's device pass sees them (mb_hd.h).
+target_compile_definitions(mb_cuda_host PUBLIC MB_HAVE_CUDA
+                           PRIVATE $<$<COMPILE_LANGUAGE:CXX>:__CUDA_ARCH__=900>)
 set_target_properties(mb_cuda_host PROPERTIES CXX_STANDARD 17 CXX_STANDARD_REQUIRED ON)
 # The CPU backend's floating-point rules: no FMA contraction, the same ISA level.
 target_compile_options(mb_cuda_host PRIVATE

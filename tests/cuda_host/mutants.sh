@@ -55,9 +55,11 @@ cmake --build "$work/build" -j 2 --target "${targets[@]}" >"$work/build.log" 2>&
 
 export MB_SOURCE_DIR=$root MB_TEST_SEED=${MB_TEST_SEED:-20261129}
 {
+    echo "Run of $(date -u +%Y-%m-%d) on kernels/ at $(git -C "$root" rev-parse --short HEAD), MB_TEST_SEED=$MB_TEST_SEED."
+    echo
     echo "| # | mutation | file | caught by | first report |"
     echo "|---|---|---|---|---|"
-} >"$table.tmp"
+} >"$work/mutants.md"
 survivors=0 n=0
 for m in "${mutations[@]}"; do
     IFS='|' read -r kind file old new <<<"${m//$'\n'/$'\x01'}"
@@ -84,8 +86,11 @@ EOF
         name=${t%%|*}
         if ! timeout 900 ${t#*|} >"$work/out.log" 2>&1; then
             caught=$name
-            report=$(grep -m1 -E "check failed|cuda-host:|FAIL|CUDA error|Aborted|Segmentation" \
-                "$work/out.log" | sed "s|$work/||g; s|$root/||g; s/|/\\\\|/g" | cut -c1-160)
+            # the layer's own report first, else the test's first failed check
+            report=$( (grep -m1 "cuda-host:" "$work/out.log" ||
+                grep -m1 -E "check failed|FAIL|CUDA error|Aborted|Segmentation" "$work/out.log") |
+                sed "s|$work/||g; s|$root/||g; s/.*\(cuda-host:\|check failed\|FAIL\)/\1/; s/|/\\\\|/g" |
+                cut -c1-170)
             break
         fi
     done
@@ -93,9 +98,9 @@ EOF
         caught="**survived**" survivors=$((survivors + 1))
     fi
     echo "  -> $caught: $report" >&2
-    echo "| $n | $kind | kernels/$file | $caught | \`${report:-}\` |" >>"$table.tmp"
+    echo "| $n | $kind | kernels/$file | $caught | \`${report:-}\` |" >>"$work/mutants.md"
 done
-mv "$table.tmp" "$table"
+cp "$work/mutants.md" "$table"
 pristine
 echo "mutants: $n mutations, $((n - survivors)) caught, $survivors survived; table in $table" >&2
 [ "$survivors" -eq 0 ]
