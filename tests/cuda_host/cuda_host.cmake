@@ -65,7 +65,7 @@ list(APPEND MB_CH_TESTS cuda_host_selftest)
 add_executable(madbench_cuda_host ${MB_CLI_SOURCES})
 target_link_libraries(madbench_cuda_host PRIVATE mb_cuda_host mb_loop)
 add_test(NAME cuda_host_madbench_run
-         COMMAND bash ${MB_CH}/cli_cuda_host_run.sh $<TARGET_FILE:madbench>
+         COMMAND bash ${MB_CH}/madbench_run.sh $<TARGET_FILE:madbench>
                  $<TARGET_FILE:madbench_cuda_host>)
 list(APPEND MB_CH_TESTS cuda_host_madbench_run)
 

@@ -40,7 +40,7 @@ mutations=(
 suite=(
 "cuda_host_gpu_backend_ops|bash $root/tests/cuda_host/run_schedules.sh $work/build/gpu_backend_ops_host"
 "cuda_host_gpu_generation|bash $root/tests/cuda_host/run_schedules.sh $work/build/gpu_generation_host"
-"cuda_host_madbench_run|bash $root/tests/cuda_host/cli_cuda_host_run.sh $work/build/madbench $work/build/madbench_cuda_host"
+"cuda_host_madbench_run|bash $root/tests/cuda_host/madbench_run.sh $work/build/madbench $work/build/madbench_cuda_host"
 "cuda_host_gpu_train_step|bash $root/tests/cuda_host/run_schedules.sh $work/build/gpu_train_step_host"
 )
 targets=(gpu_backend_ops_host gpu_generation_host gpu_train_step_host madbench madbench_cuda_host)

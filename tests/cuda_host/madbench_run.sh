@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# cli_cuda_host_run.sh MADBENCH MADBENCH_CUDA_HOST — `madbench run --device cuda` of a
+# madbench_run.sh MADBENCH MADBENCH_CUDA_HOST — `madbench run --device cuda` of a
 # small shapes experiment (2 generations) runs to the end on the host execution
 # layer, and its metrics.csv matches the CPU run of the same config within the
 # tolerances of the CUDA parity tests (docs/cuda-host.md; tests/gpu/gpu_generation.c):
@@ -56,6 +56,6 @@ awk -F, '
     }
     END {
         if (seen != rows || rows != 4) { printf "FAIL: %d rows on the host layer, %d on the cpu (expected 3 generations + header)\n", seen, rows; bad++ }
-        printf "cli_cuda_host_run: %d cells compared, %d outside the tolerances\n", checked, bad
+        printf "madbench_run: %d cells compared, %d outside the tolerances\n", checked, bad
         exit bad > 0
     }' "$tmp/cpu/metrics.csv" "$tmp/cuda/metrics.csv"
