@@ -12,28 +12,29 @@ work=${1:-$(mktemp -d /tmp/madbench_mutants_XXXXXX)}
 mkdir -p "$work"
 table=$root/tests/cuda_host/mutants.md
 
-# kind | file | exact text (must occur once) | replacement
+# kind | file | exact text (must occur once) | replacement; files that one kernel
+# file includes first, mb_cuda.cuh (every kernel file recompiles) last
 mutations=(
-"removed barrier|mb_cuda.cuh|        warp_sums[warp] = v;
-    __syncthreads();|        warp_sums[warp] = v;"
 "off-by-one bound|conv.cu|            if (oh >= g.out_h)|            if (oh > g.out_h)"
 "wrong stride|elementwise.cu|e < per_channel; e += blockDim.x)|e < per_channel; e += 32)"
 "swapped indices|conv.cu|y[idx] = x[(i * cols + j) * inner + r];|y[idx] = x[(j * rows + i) * inner + r];"
 "missing bounds guard|conv.cu|        if (ih >= 0 \&\& ih < g.height \&\& iw >= 0 \&\& iw < g.width)|        if (ih >= 0 \&\& iw >= 0)"
-"wrong shuffle offset|mb_cuda.cuh|for (int off = 16; off > 0; off >>= 1)|for (int off = 8; off > 0; off >>= 1)"
+"wrong cuBLAS transpose flag|gemm.cu|cublasGemmEx(impl->cublas, mb_op(trans_b), mb_op(trans_a)|cublasGemmEx(impl->cublas, mb_op(trans_a), mb_op(trans_b)"
 "race on a shared histogram (no barrier between clearing and counting)|distances.cu|            hist[b] = 0;
         __syncthreads();|            hist[b] = 0;"
-"race on a shared histogram (no barrier before thread 0 scans it)|distances.cu|                atomicAdd(\&hist[(key >> shift) \& 255u], 1u);
-        }
-        __syncthreads();|                atomicAdd(\&hist[(key >> shift) \& 255u], 1u);
-        }"
-"wrong cuBLAS transpose flag|gemm.cu|cublasGemmEx(impl->cublas, mb_op(trans_b), mb_op(trans_a)|cublasGemmEx(impl->cublas, mb_op(trans_a), mb_op(trans_b)"
-"wrong cuBLAS leading dimension|linalg.cu|a, lda, \&beta, c, ldc));|a, lda, \&beta, c, n > 1 ? n - 1 : 1));"
 "missing stream synchronisation before a host read|reduce.cu|                                  cudaMemcpyDeviceToHost, impl->stream));
     MB_CUDA_CHECK(cudaStreamSynchronize(impl->stream));
     return impl->host_result[0];|                                  cudaMemcpyDeviceToHost, impl->stream));
     return impl->host_result[0];"
+"wrong cuBLAS leading dimension|linalg.cu|a, lda, \&beta, c, ldc));|a, lda, \&beta, c, n > 1 ? n - 1 : 1));"
+"race on a shared histogram (no barrier before thread 0 scans it)|distances.cu|                atomicAdd(\&hist[(key >> shift) \& 255u], 1u);
+        }
+        __syncthreads();|                atomicAdd(\&hist[(key >> shift) \& 255u], 1u);
+        }"
 "shared state read before it is written|distances.cu|        rank = (unsigned)(k - 1);|        (void)k;"
+"removed barrier|mb_cuda.cuh|        warp_sums[warp] = v;
+    __syncthreads();|        warp_sums[warp] = v;"
+"wrong shuffle offset|mb_cuda.cuh|for (int off = 16; off > 0; off >>= 1)|for (int off = 8; off > 0; off >>= 1)"
 )
 
 # the suite, cheapest first: program (or script) and arguments
