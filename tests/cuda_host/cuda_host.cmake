@@ -35,9 +35,10 @@ target_include_directories(mb_cuda_host BEFORE PRIVATE ${MB_CH}/include)
 target_compile_definitions(mb_cuda_host PUBLIC MB_HAVE_CUDA
                            PRIVATE $<$<COMPILE_LANGUAGE:CXX>:__CUDA_ARCH__=900>)
 set_target_properties(mb_cuda_host PROPERTIES CXX_STANDARD 17 CXX_STANDARD_REQUIRED ON)
-# The CPU backend's floating-point rules: no FMA contraction, the same ISA level.
+# The CPU backend's floating-point rules: no FMA contraction, the same -march.
 target_compile_options(mb_cuda_host PRIVATE
-  $<$<COMPILE_LANGUAGE:CXX>:-O2 -march=x86-64-v2 -ffp-contract=off -Wall -Wextra>)
+  $<$<COMPILE_LANGUAGE:CXX>:-O2 -ffp-contract=off -Wall -Wextra>
+  $<$<AND:$<COMPILE_LANGUAGE:CXX>,$<BOOL:${MADBENCH_MARCH}>>:-march=${MADBENCH_MARCH}>)
 target_link_libraries(mb_cuda_host PUBLIC mb_util ${LAPACKE_LIBRARY} ${OPENBLAS_LIBRARY})
 
 # Every tests/gpu/gpu_*.c against the layer, each run under three schedules whose
