@@ -27,7 +27,7 @@ expect_exit() { # code, pattern, command...
 MB_CUDA_HOST_DEVICES=0 expect_exit 6 "no CUDA device" "$host" run run.device=cuda run.out="$tmp" --quiet
 MB_CUDA_HOST_MEMORY=$((16 << 20)) expect_exit 4 "out of memory\|device memory" \
     "$host" run run.device=cuda run.out="$tmp" --quiet
-expect_exit 2 "unknown device" "$host" run run.device=gpu run.out="$tmp" --quiet
+expect_exit 2 "expected cpu, cuda or auto" "$host" run run.device=gpu run.out="$tmp" --quiet
 
 export MB_CUDA_HOST_SCHEDULE=random:${MB_TEST_SEED:-$(date +%s)}
 echo "host layer schedule: $MB_CUDA_HOST_SCHEDULE"
