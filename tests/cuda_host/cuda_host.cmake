@@ -63,8 +63,10 @@ add_test(NAME cuda_host_selftest COMMAND test_cuda_host)
 list(APPEND MB_CH_TESTS cuda_host_selftest)
 
 # `madbench run --device cuda` on the layer, against the CPU run of the same config.
+# (the libraries of madbench itself, read from its target so that the two stay alike)
+get_target_property(MB_CH_MADBENCH_LIBS madbench LINK_LIBRARIES)
 add_executable(madbench_cuda_host ${MB_CLI_SOURCES})
-target_link_libraries(madbench_cuda_host PRIVATE mb_cuda_host mb_loop)
+target_link_libraries(madbench_cuda_host PRIVATE mb_cuda_host ${MB_CH_MADBENCH_LIBS})
 add_test(NAME cuda_host_madbench_run
          COMMAND bash ${MB_CH}/madbench_run.sh $<TARGET_FILE:madbench>
                  $<TARGET_FILE:madbench_cuda_host>)
