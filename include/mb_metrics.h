@@ -197,8 +197,6 @@ int mb_metrics_compare_f64(mb_metrics_ref *ref, const double *features, int n,
 int mb_metrics_far_from_real(const mb_metrics_result *r, char *why, size_t len);
 
 void mb_metrics_print_table(FILE *out, const mb_metrics_result *r);
-/* One JSON object on one line (JSON Lines); non-finite values are null. extra
- * (may be NULL): more "key":value members, comma-separated, appended. */
-void mb_metrics_print_json(FILE *out, const mb_metrics_result *r, const char *extra);
+/* As JSON and CSV: mb_row.h. */
 
 #endif

@@ -3,6 +3,7 @@
  * precision lost on the way in. Statistics from .npz (pytorch-fid's mu and sigma)
  * give the Frechet distance alone: every other metric needs the samples.
  * `--save-stats` writes such a file from A's features. */
+#include "mb_row.h"
 #include "cli_internal.h"
 #include "mb_npy.h"
 
@@ -161,11 +162,19 @@ static int whole_suite(mb_backend *be, const mb_metrics_options *opt, int json,
     mb_metrics_ref_destroy(ref);
     const double seconds = mb_now_seconds() - t0;
     const double cpu_seconds = (double)(clock() - cpu0) / CLOCKS_PER_SEC;
-    if (rc == MB_OK && json) {
-        char extra[256];
-        snprintf(extra, sizeof extra, "\"features\":\"file\",\"suite_seconds\":%.6f,"
-                 "\"suite_cpu_seconds\":%.6f,\"device\":\"%s\"", seconds, cpu_seconds, be->name);
-        mb_metrics_print_json(stdout, &r, extra);
+    if (rc == MB_OK && json) { /* the table's metric columns, then this command's own */
+        mb_row row = {.metrics = r};
+        json_t *obj = mb_row_json(&row, MB_COL_METRIC);
+        json_t *own = json_pack("{s:s, s:o, s:o, s:s}", "features", "file",
+                                "suite_seconds", mb_json_real(seconds),
+                                "suite_cpu_seconds", mb_json_real(cpu_seconds), "device", be->name);
+        char *line = obj && own && !json_object_update(obj, own) ? mb_json_line(obj) : NULL;
+        if (line)
+            fputs(line, stdout);
+        else
+            rc = mb_fail(MB_ENOMEM, "metrics: out of memory writing JSON");
+        free(line);
+        json_decref(obj), json_decref(own);
     } else if (rc == MB_OK) {
         describe("reference A", a);
         describe("generated B", b);

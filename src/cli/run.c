@@ -3,6 +3,7 @@
 #include "mb_cli.h"
 #include "mb_files.h"
 #include "mb_loop.h"
+#include "mb_row.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -15,6 +16,7 @@
 typedef struct {
     const char *resume;
     int quiet;
+    int list_columns;
 } run_options;
 
 static const mb_option run_table[] = {
@@ -22,12 +24,16 @@ static const mb_option run_table[] = {
      "continue a killed run; only run.device and run.threads may change", NULL, NULL},
     {"quiet", MB_OPT_FLAG, MB_OPT_AT(run_options, quiet), NULL, 0, 0, NULL,
      "no progress lines", NULL, NULL},
+    {"list-columns", MB_OPT_FLAG, MB_OPT_AT(run_options, list_columns), NULL, 0, 0, NULL,
+     "print the columns of metrics.csv / metrics.jsonl (docs/metrics-columns.md) and exit",
+     NULL, NULL},
 };
 
 static void usage(void)
 {
     printf("usage: madbench run [CONFIG.ini] [section.key=value ...] [--quiet]\n"
-           "       madbench run --resume RUN_FOLDER [run.device=D] [run.threads=T]\n\n"
+           "       madbench run --resume RUN_FOLDER [run.device=D] [run.threads=T]\n"
+           "\n"
            "Runs a self-consuming loop: train, generate, measure, curate, for run.generations\n"
            "generations, into run.out/run.name/ (config.ini, manifest.json, metrics.csv,\n"
            "metrics.jsonl, grids/, checkpoints/, export/). configs/ holds the canonical\n"
@@ -51,6 +57,11 @@ int mb_cli_run(int argc, char **argv)
     MB_TRY(mb_options_read(&a, run_table, MB_ARRAY_LEN(run_table), NULL, &o));
     mb_set_quiet(o.quiet);
     const char *resume = o.resume;
+    if (o.list_columns) { /* docs/metrics-columns.md */
+        MB_TRY(mb_args_check_unused(&a));
+        mb_columns_print_markdown(stdout);
+        return MB_OK;
+    }
     mb_run_config cfg;
     mb_run_config_default(&cfg);
     if (resume) {

@@ -3,10 +3,9 @@
 #define MB_LOOP_STATE_H
 
 #include "loop_internal.h"
+#include "mb_row.h"
 
 #define MB_LOOP_MAX_ROWS 1001 /* generation 0 (the real data) .. 1000 */
-
-enum { MB_PHASE_TRAIN, MB_PHASE_GENERATE, MB_PHASE_METRICS, MB_PHASE_CURATE, MB_N_PHASES };
 
 typedef struct {
     uint64_t config_hash;

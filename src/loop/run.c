@@ -15,6 +15,7 @@
 #include "mb_philox.h"
 #include "mb_provenance.h"
 #include "mb_report.h"
+#include "mb_row.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,18 +44,6 @@ typedef struct {
     mb_loop_state state;
     char started[32];
 } run_ctx;
-
-/* Per-generation figures that are not metrics of the synthetic set. */
-typedef struct {
-    long train_images, train_real, train_synthetic;
-    double loss; /* NaN for generation 0 */
-    double wm_tpr, wm_fpr, wm_passthrough; /* NaN when the watermark is off */
-    double gen1_broken; /* generation 1 far from the real data: 1 / 0; NaN at generation 0 */
-    long detector_dropped[2]; /* [real, synthetic] */
-    long filter_dropped;
-    long reweight_unique; /* distinct samples after resampling; -1 when off */
-    double seconds[MB_N_PHASES];
-} gen_info;
 
 static const char *phase_names[MB_N_PHASES] = {"train", "generate", "metrics", "curate"};
 
@@ -194,109 +183,6 @@ static int measure(run_ctx *r, const mb_dataset *ds, mb_metrics_result *res)
 
 /* ---- rows ---- */
 
-static void csv_num(FILE *f, double v, int last)
-{
-    if (isfinite(v))
-        fprintf(f, "%.10g", v);
-    fputc(last ? '\n' : ',', f);
-}
-
-static const char csv_header[] =
-    "generation,train_images,train_real,train_synthetic,loss,n_gen,fd,kid,kid_std,precision,"
-    "recall,density,coverage,vendi,mean_pairwise_dist,effective_rank,cov_trace,cov_log_det,"
-    "tail95,tail99,tail95_on,tail99_on,off_manifold,class_entropy,class_min_share,"
-    "classes_below_threshold,class_kl,attr_beyond_2sigma,attr_below_2sigma,attr_above_2sigma,"
-    "malformed,wm_tpr,wm_fpr,wm_passthrough,detector_dropped_real,"
-    "detector_dropped_synthetic,filter_dropped,reweight_unique,gen1_broken\n";
-
-static char *format_csv(int g, const gen_info *gi, const mb_metrics_result *m)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (!f)
-        return NULL;
-    const double na = NAN;
-    fprintf(f, "%d,", g);
-    csv_num(f, gi->train_images, 0);
-    csv_num(f, gi->train_real, 0);
-    csv_num(f, gi->train_synthetic, 0);
-    csv_num(f, gi->loss, 0);
-    csv_num(f, m->n_gen, 0);
-    csv_num(f, m->fd, 0);
-    csv_num(f, m->kid_mean, 0);
-    csv_num(f, m->kid_std, 0);
-    csv_num(f, m->prdc.precision, 0);
-    csv_num(f, m->prdc.recall, 0);
-    csv_num(f, m->prdc.density, 0);
-    csv_num(f, m->prdc.coverage, 0);
-    csv_num(f, m->vendi, 0);
-    csv_num(f, m->mean_pairwise_dist, 0);
-    csv_num(f, m->effective_rank, 0);
-    csv_num(f, m->cov_trace, 0);
-    csv_num(f, m->cov_log_det, 0);
-    csv_num(f, m->tail95, 0);
-    csv_num(f, m->tail99, 0);
-    csv_num(f, m->tail95_on, 0);
-    csv_num(f, m->tail99_on, 0);
-    csv_num(f, m->off_manifold, 0);
-    csv_num(f, m->has_classes ? m->classes.entropy : na, 0);
-    csv_num(f, m->has_classes ? m->classes.min_share : na, 0);
-    csv_num(f, m->has_classes ? m->classes.n_below : na, 0);
-    csv_num(f, m->has_classes ? m->classes.kl_to_ref : na, 0);
-    csv_num(f, m->has_attr ? m->attr.beyond_2sigma : na, 0);
-    csv_num(f, m->has_attr ? m->attr.below_2sigma : na, 0);
-    csv_num(f, m->has_attr ? m->attr.above_2sigma : na, 0);
-    csv_num(f, m->has_attr ? m->attr.malformed : na, 0);
-    csv_num(f, gi->wm_tpr, 0);
-    csv_num(f, gi->wm_fpr, 0);
-    csv_num(f, gi->wm_passthrough, 0);
-    csv_num(f, gi->detector_dropped[0], 0);
-    csv_num(f, gi->detector_dropped[1], 0);
-    csv_num(f, gi->filter_dropped, 0);
-    csv_num(f, gi->reweight_unique, 0);
-    csv_num(f, gi->gen1_broken, 1);
-    fclose(f);
-    return text;
-}
-
-static char *format_json(int g, const gen_info *gi, const mb_metrics_result *m)
-{
-    char extra[1024], *text = NULL;
-    size_t len = 0;
-    char wm[256] = ""; /* members present only sometimes: the watermark, gen1_broken */
-    if (isfinite(gi->wm_fpr)) { /* the watermark is on; null where not measured */
-        char tpr[40] = "null", pass[40] = "null";
-        if (isfinite(gi->wm_tpr))
-            snprintf(tpr, sizeof tpr, "%.17g", gi->wm_tpr);
-        if (isfinite(gi->wm_passthrough))
-            snprintf(pass, sizeof pass, "%.17g", gi->wm_passthrough);
-        snprintf(wm, sizeof wm, ",\"wm_tpr\":%s,\"wm_fpr\":%.17g,\"wm_passthrough\":%s", tpr,
-                 gi->wm_fpr, pass);
-    }
-    char loss[40] = "null";
-    if (isfinite(gi->loss))
-        snprintf(loss, sizeof loss, "%.17g", gi->loss);
-    if (isfinite(gi->gen1_broken))
-        snprintf(wm + strlen(wm), sizeof wm - strlen(wm), ",\"gen1_broken\":%d",
-                 (int)gi->gen1_broken);
-    snprintf(extra, sizeof extra,
-             "\"generation\":%d,\"train_images\":%ld,\"train_real\":%ld,\"train_synthetic\":%ld,"
-             "\"loss\":%s%s,\"detector_dropped_real\":%ld,\"detector_dropped_synthetic\":%ld,"
-             "\"filter_dropped\":%ld,\"reweight_unique\":%ld,\"train_s\":%.3f,"
-             "\"generate_s\":%.3f,\"metrics_s\":%.3f,\"curate_s\":%.3f",
-             g, gi->train_images, gi->train_real, gi->train_synthetic, loss, wm,
-             gi->detector_dropped[0], gi->detector_dropped[1], gi->filter_dropped,
-             gi->reweight_unique, gi->seconds[MB_PHASE_TRAIN], gi->seconds[MB_PHASE_GENERATE],
-             gi->seconds[MB_PHASE_METRICS], gi->seconds[MB_PHASE_CURATE]);
-    FILE *f = open_memstream(&text, &len);
-    if (!f)
-        return NULL;
-    mb_metrics_print_json(f, m, extra);
-    fclose(f);
-    return text;
-}
-
 /* metrics.csv and metrics.jsonl rewritten whole from the state's rows, so a
  * resumed run can never leave a half row or a duplicate. */
 static int write_tables(const run_ctx *r)
@@ -308,7 +194,7 @@ static int write_tables(const run_ctx *r)
         MB_TRY(path_in(r, path, sizeof path, names[t]));
         MB_TRY(mb_out_open(&out, path));
         if (t == 0)
-            fputs(csv_header, out.f);
+            mb_row_print_csv_header(out.f);
         for (int g = 0; g <= r->state.generations_done; g++)
             fputs(t == 0 ? r->state.csv_rows[g] : r->state.json_rows[g], out.f);
         MB_TRY(mb_out_close(&out, MB_OK));
@@ -435,7 +321,7 @@ static int write_train_log(const run_ctx *r, int g, const double *loss, const do
 /* Real part of train set g >= 2: the first n_r real images every time
  * (synthetic-augmentation) or a new slice each generation (fresh-data), minus
  * what the provenance detector or the watermark check flags. */
-static int real_part(run_ctx *r, int g, mb_dataset *out, gen_info *gi)
+static int real_part(run_ctx *r, int g, mb_dataset *out, mb_generation_info *gi)
 {
     const mb_run_config *c = r->cfg;
     memset(out, 0, sizeof *out);
@@ -475,7 +361,7 @@ static int real_part(run_ctx *r, int g, mb_dataset *out, gen_info *gi)
 }
 
 /* Curates S_g into the pool (see the file comment). */
-static int curate(run_ctx *r, mb_model *m, int g, mb_dataset *synth, gen_info *gi)
+static int curate(run_ctx *r, mb_model *m, int g, mb_dataset *synth, mb_generation_info *gi)
 {
     const mb_run_config *c = r->cfg;
     const int n = synth->n;
@@ -628,14 +514,13 @@ static int one_generation(run_ctx *r, int g, double run_start, int first_g)
 {
     const mb_run_config *c = r->cfg;
     mb_backend *be = r->be;
-    gen_info gi = {.loss = NAN, .wm_tpr = NAN, .wm_fpr = NAN, .wm_passthrough = NAN,
-                   .gen1_broken = NAN,
-                   .reweight_unique = -1};
+    mb_row row = {.info = {.generation = g, .loss = NAN, .wm_tpr = NAN, .wm_fpr = NAN,
+                           .wm_passthrough = NAN, .reweight_unique = -1, .gen1_broken = NAN}};
+    mb_generation_info *gi = &row.info;
     if (c->watermark)
-        gi.wm_fpr = r->wm_fpr;
+        gi->wm_fpr = r->wm_fpr;
     mb_dataset train = {0}, real = {0}, synth = {0};
     mb_model model = {0};
-    mb_metrics_result res;
     char label[64], eta[32] = "?";
     int rc = MB_OK;
     if (g > first_g) {
@@ -652,23 +537,23 @@ static int one_generation(run_ctx *r, int g, double run_start, int first_g)
         rc = idx ? mb_loop_select(&train, &r->real, idx, (int)c->n_real) : MB_ENOMEM;
         free(idx);
     } else {
-        rc = real_part(r, g, &real, &gi);
+        rc = real_part(r, g, &real, gi);
         if (rc == MB_OK)
             rc = mb_loop_concat(&train, &real, &r->state.pool);
     }
     if (rc != MB_OK)
         goto done;
-    gi.train_images = train.n;
+    gi->train_images = train.n;
     for (int i = 0; i < train.n; i++)
-        gi.train_real += train.origin[i] == MB_ORIGIN_REAL;
-    gi.train_synthetic = train.n - gi.train_real;
+        gi->train_real += train.origin[i] == MB_ORIGIN_REAL;
+    gi->train_synthetic = train.n - gi->train_real;
     if (train.n == 0) {
         rc = mb_fail(MB_EINPUT, "generation %d: curation left no training images (filter, "
                      "detector or watermark dropped everything)", g);
         goto done;
     }
     mb_progress("%s: train on %d images (%ld real, %ld synthetic), run ETA %s\n", label,
-                train.n, gi.train_real, gi.train_synthetic, eta);
+                train.n, gi->train_real, gi->train_synthetic, eta);
 
     /* train model g: from scratch, or warm-started from model g-1 */
     double t0 = mb_now_seconds();
@@ -695,7 +580,7 @@ static int one_generation(run_ctx *r, int g, double run_start, int first_g)
     if (rc == MB_OK)
         rc = losses && epoch_s ? mb_train(&model, &train, &topt, losses) : MB_ENOMEM;
     if (rc == MB_OK) {
-        gi.loss = losses[c->epochs - 1];
+        gi->loss = losses[c->epochs - 1];
         rc = write_train_log(r, g, losses, epoch_s);
     }
     free(losses);
@@ -706,7 +591,7 @@ static int one_generation(run_ctx *r, int g, double run_start, int first_g)
         if (rc == MB_OK)
             rc = mb_checkpoint_save(&model, ckpt, &tag);
     }
-    gi.seconds[MB_PHASE_TRAIN] = mb_now_seconds() - t0;
+    gi->seconds[MB_PHASE_TRAIN] = mb_now_seconds() - t0;
     if (rc != MB_OK)
         goto done;
 
@@ -724,11 +609,11 @@ static int one_generation(run_ctx *r, int g, double run_start, int first_g)
             mb_watermark_scores(&synth, r->pattern, score);
             for (int i = 0; i < synth.n; i++)
                 hits += score[i] > c->watermark_threshold;
-            gi.wm_passthrough = (double)hits / synth.n;
+            gi->wm_passthrough = (double)hits / synth.n;
         }
         free(score);
     }
-    gi.seconds[MB_PHASE_GENERATE] = mb_now_seconds() - t0;
+    gi->seconds[MB_PHASE_GENERATE] = mb_now_seconds() - t0;
     if (rc == MB_OK)
         rc = write_grid(r, &synth, g);
     if (rc == MB_OK)
@@ -738,37 +623,37 @@ static int one_generation(run_ctx *r, int g, double run_start, int first_g)
 
     t0 = mb_now_seconds();
     mb_progress("%s: metrics\n", label);
-    rc = measure(r, &synth, &res);
-    gi.seconds[MB_PHASE_METRICS] = mb_now_seconds() - t0;
+    rc = measure(r, &synth, &row.metrics);
+    gi->seconds[MB_PHASE_METRICS] = mb_now_seconds() - t0;
     if (rc != MB_OK)
         goto done;
-    mb_progress("%s: FD %.4g  precision %.3f  recall %.3f  vendi %.3g  tail99 %.4f  "
-                "tail99_on %.4f\n", label, res.fd, res.prdc.precision, res.prdc.recall, res.vendi,
-                res.tail99, res.tail99_on);
+    char figures[256];
+    mb_row_progress(&row, figures, sizeof figures);
+    mb_progress("%s: %s\n", label, figures);
     char why[160];
-    const int far = g == 1 ? mb_metrics_far_from_real(&res, why, sizeof why)
+    const int far = g == 1 ? mb_metrics_far_from_real(&row.metrics, why, sizeof why)
                            : gen1_far(r, why, sizeof why);
-    gi.gen1_broken = far >= 0 ? far : NAN;
-    if (g == 1 && gi.gen1_broken > 0)
+    gi->gen1_broken = far >= 0 ? far : NAN;
+    if (g == 1 && gi->gen1_broken > 0)
         mb_warn("generation 1 is already far from the real data (%s): it was trained on real "
                 "data only, so this loop measures the model's own error, not collapse. Likely "
                 "cause: an undertrained model; raise model.epochs or data.n_real", why);
 
     t0 = mb_now_seconds();
     if (g < c->generations)
-        rc = curate(r, &model, g, &synth, &gi);
-    gi.seconds[MB_PHASE_CURATE] = mb_now_seconds() - t0;
+        rc = curate(r, &model, g, &synth, gi);
+    gi->seconds[MB_PHASE_CURATE] = mb_now_seconds() - t0;
     if (rc != MB_OK)
         goto done;
 
-    r->state.csv_rows[g] = format_csv(g, &gi, &res);
-    r->state.json_rows[g] = format_json(g, &gi, &res);
+    r->state.csv_rows[g] = mb_row_text(&row, MB_ROW_CSV);
+    r->state.json_rows[g] = mb_row_text(&row, MB_ROW_JSON);
     if (!r->state.csv_rows[g] || !r->state.json_rows[g]) {
         rc = mb_fail(MB_ENOMEM, "out of memory formatting rows");
         goto done;
     }
     for (int p = 0; p < MB_N_PHASES; p++)
-        r->state.seconds[p] += gi.seconds[p];
+        r->state.seconds[p] += gi->seconds[p];
     r->state.generations_done = g;
     char path[MB_PATH_LEN];
     rc = path_in(r, path, sizeof path, "state.bin");
@@ -796,23 +681,21 @@ static int generation_zero(run_ctx *r)
         idx[i] = (int)i;
     int rc = idx ? mb_loop_select(&t1, &r->real, idx, (int)c->n_real) : MB_ENOMEM;
     free(idx);
-    gen_info gi = {.loss = NAN, .wm_tpr = NAN, .wm_fpr = NAN, .wm_passthrough = NAN,
-                   .gen1_broken = NAN,
-                   .reweight_unique = -1, .train_images = t1.n, .train_real = t1.n};
+    mb_row row = {.info = {.loss = NAN, .wm_tpr = NAN, .wm_fpr = NAN, .wm_passthrough = NAN,
+                           .reweight_unique = -1, .gen1_broken = NAN, .train_images = t1.n, .train_real = t1.n}};
     if (c->watermark)
-        gi.wm_fpr = r->wm_fpr;
-    mb_metrics_result res;
+        row.info.wm_fpr = r->wm_fpr;
     const double t0 = mb_now_seconds();
     mb_progress("gen 0: metrics of the real training set\n");
     if (rc == MB_OK)
-        rc = measure(r, &t1, &res);
-    gi.seconds[MB_PHASE_METRICS] = mb_now_seconds() - t0;
+        rc = measure(r, &t1, &row.metrics);
+    row.info.seconds[MB_PHASE_METRICS] = mb_now_seconds() - t0;
     if (rc == MB_OK)
         rc = write_grid(r, &t1, 0);
     if (rc == MB_OK) {
-        r->state.csv_rows[0] = format_csv(0, &gi, &res);
-        r->state.json_rows[0] = format_json(0, &gi, &res);
-        r->state.seconds[MB_PHASE_METRICS] += gi.seconds[MB_PHASE_METRICS];
+        r->state.csv_rows[0] = mb_row_text(&row, MB_ROW_CSV);
+        r->state.json_rows[0] = mb_row_text(&row, MB_ROW_JSON);
+        r->state.seconds[MB_PHASE_METRICS] += row.info.seconds[MB_PHASE_METRICS];
         r->state.generations_done = 0;
         char path[MB_PATH_LEN];
         rc = path_in(r, path, sizeof path, "state.bin");

@@ -60,9 +60,13 @@ void mb_loop_state_free(mb_loop_state *s)
 int mb_loop_state_save(const mb_loop_state *s, const char *path)
 {
     buffer b = {0};
-    const uint32_t version = 1;
+    const uint32_t version = 2;
+    char *header = mb_row_text(NULL, MB_ROW_CSV_HEADER);
     put(&b, STATE_MAGIC, 8);
     put(&b, &version, sizeof version);
+    put_string(&b, header);
+    b.failed |= !header;
+    free(header);
     put(&b, &s->config_hash, sizeof s->config_hash);
     put(&b, &s->generations_done, sizeof s->generations_done);
     put(&b, s->seconds, sizeof s->seconds);
@@ -165,7 +169,23 @@ int mb_loop_state_load(mb_loop_state *s, const char *path, uint64_t config_hash,
     r.p += 8;
     r.end -= 4;
     get(&r, &version, sizeof version);
-    if (version != 1 || !get(&r, &s->config_hash, sizeof s->config_hash) ||
+    /* the rows are kept as text: a state whose rows have other columns than this
+     * build writes cannot be continued */
+    char *stored_header = version == 2 ? get_string(&r) : NULL;
+    char *header = mb_row_text(NULL, MB_ROW_CSV_HEADER);
+    const int same_columns = stored_header && header && !strcmp(stored_header, header);
+    free(stored_header);
+    if (!header) {
+        rc = mb_fail(MB_ENOMEM, "out of memory reading the run state");
+        goto done;
+    }
+    free(header);
+    if (!same_columns) {
+        rc = mb_fail(MB_EINPUT, "%s: written by a madbench with other metric columns (state "
+                     "version %u); start a new run", path, (unsigned)version);
+        goto done;
+    }
+    if (!get(&r, &s->config_hash, sizeof s->config_hash) ||
         !get(&r, &s->generations_done, sizeof s->generations_done) ||
         !get(&r, s->seconds, sizeof s->seconds) || s->generations_done < 0 ||
         s->generations_done >= MB_LOOP_MAX_ROWS) {

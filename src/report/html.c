@@ -249,18 +249,17 @@ static int write_metric_plots(FILE *out, const char *plots_dir, mb_report_run *c
 {
     int rc = MB_OK;
     char id[96];
-    for (int gi = 0; gi < mb_report_n_groups && rc == MB_OK; gi++) {
-        const report_group *grp = &mb_report_groups[gi];
+    for (int grp = MB_GROUP_NONE + 1; grp < MB_N_GROUPS && rc == MB_OK; grp++) {
         int shown = 0;
-        for (int i = 0; i < grp->n && rc == MB_OK; i++) {
-            const report_metric *m = &grp->metrics[i];
-            if (!has_metric(runs, n_runs, m->key) ||
-                (gi >= 4 && all_zero(runs, n_runs, m->key))) /* curation off, phase unused */
-                continue;
+        for (int i = 0; i < mb_n_columns && rc == MB_OK; i++) {
+            const mb_column *m = &mb_columns[i];
+            if ((int)m->group != grp || !has_metric(runs, n_runs, m->name) ||
+                (grp >= MB_GROUP_CURATION && all_zero(runs, n_runs, m->name)))
+                continue; /* not recorded; curation off or a phase unused */
             if (!shown++)
-                fprintf(out, "<h3>%s</h3>\n<div class=\"plots\">\n", grp->title);
+                fprintf(out, "<h3>%s</h3>\n<div class=\"plots\">\n", mb_group_titles[grp]);
             report_figure fig = {0};
-            snprintf(id, sizeof id, "m_%s", m->key);
+            snprintf(id, sizeof id, "m_%s", m->name);
             if ((rc = report_metric_plot(runs, n_runs, m, id, &fig)) == MB_OK)
                 rc = emit_figure(out, plots_dir, &fig, "plot");
             report_figure_free(&fig);
@@ -287,7 +286,7 @@ static int write_metric_plots(FILE *out, const char *plots_dir, mb_report_run *c
     if (n_other)
         fputs("<h3>Other recorded values</h3>\n<div class=\"plots\">\n", out);
     for (int o = 0; o < n_other && rc == MB_OK; o++) {
-        report_metric m = {other[o], other[o], NULL, NULL, NAN, 0};
+        mb_column m = {.name = other[o], .title = other[o]};
         report_figure fig = {0};
         snprintf(id, sizeof id, "m_%s", other[o]);
         if ((rc = report_metric_plot(runs, n_runs, &m, id, &fig)) == MB_OK)

@@ -8,80 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define M(key, title, what, ref_key, ref_value, from_zero) \
-    {key, title, what, ref_key, ref_value, from_zero}
-
-static const report_metric fidelity[] = {
-    M("fd", "Fréchet distance", "Gaussian fits of judge features (FID-style), lower = closer to real", NULL, NAN, 1),
-    M("kid", "KID", "unbiased MMD², cubic kernel, lower = closer to real", NULL, NAN, 0),
-    M("precision", "Precision", "share of samples on the real k-NN manifold (quality)", NULL, NAN, 1),
-    M("density", "Density", "k-NN density (Naeem et al. 2020), 1 ≈ real", NULL, NAN, 1),
-};
-static const report_metric diversity[] = {
-    M("recall", "Recall", "share of real samples on the generated manifold (diversity)", NULL, NAN, 1),
-    M("coverage", "Coverage", "share of real k-NN balls that hold a sample", NULL, NAN, 1),
-    M("vendi", "Vendi score", "effective number of distinct samples (cosine kernel)", "ref_vendi", NAN, 1),
-    M("mean_pairwise_dist", "Mean pairwise distance", "in judge feature space", "ref_mean_pairwise_dist", NAN, 1),
-    M("effective_rank", "Effective rank", "of the feature covariance (Roy & Vetterli 2007)", "ref_effective_rank", NAN, 1),
-    M("cov_trace", "Covariance trace", "total variance of judge features", "ref_cov_trace", NAN, 1),
-    M("cov_log_det", "Covariance log-det", "log volume of the feature distribution", "ref_cov_log_det", NAN, 0),
-};
-static const report_metric tails[] = {
-    M("tail95", "Tail share > real p95", "Mahalanobis radius beyond the real 95th percentile", NULL, 0.05, 1),
-    M("tail99", "Tail share > real p99", "Mahalanobis radius beyond the real 99th percentile", NULL, 0.01, 1),
-    M("attr_beyond_2sigma", "Attribute beyond ±2σ", "shapes: measured radius outside real μ ± 2σ", "ref_attr_beyond_2sigma", NAN, 1),
-};
-static const report_metric minority[] = {
-    M("class_entropy", "Class entropy", "of the judge's class histogram (nats)", "ref_class_entropy", NAN, 1),
-    M("class_min_share", "Smallest class share", "the rarest class's share", NULL, NAN, 1),
-    M("classes_below_threshold", "Vanishing classes", "classes with a share below 1%", NULL, NAN, 1),
-    M("class_kl", "Class KL to real", "KL(generated ‖ real) of class shares (nats)", NULL, NAN, 1),
-};
-static const report_metric training[] = {
-    M("loss", "Final training loss", "last epoch of model g", NULL, NAN, 0),
-    M("train_images", "Train set size", "images model g trained on", NULL, NAN, 1),
-    M("train_real", "Real images in the train set", "", NULL, NAN, 1),
-    M("train_synthetic", "Synthetic images in the train set", "", NULL, NAN, 1),
-    M("filter_dropped", "Dropped by the filter", "verification: worst share of S_g", NULL, NAN, 1),
-    M("detector_dropped_real", "Real images flagged", "provenance detector / watermark", NULL, NAN, 1),
-    M("detector_dropped_synthetic", "Synthetic images flagged", "provenance detector / watermark", NULL, NAN, 1),
-    M("reweight_unique", "Distinct after reweighting", "tail reweighting: unique samples kept", NULL, NAN, 1),
-    M("wm_tpr", "Watermark TPR", "marked synthetic images detected", NULL, NAN, 1),
-    M("wm_fpr", "Watermark FPR", "real test images flagged", NULL, NAN, 1),
-    M("wm_passthrough", "Watermark pass-through", "unmarked samples of a model trained on marked ones", NULL, NAN, 1),
-};
-static const report_metric timings[] = {
-    M("train_s", "Training time", "seconds", NULL, NAN, 1),
-    M("generate_s", "Generation time", "seconds", NULL, NAN, 1),
-    M("metrics_s", "Metrics time", "seconds", NULL, NAN, 1),
-    M("curate_s", "Curation time", "seconds", NULL, NAN, 1),
-};
-
-const report_group mb_report_groups[] = {
-    {"Fidelity", fidelity, (int)MB_ARRAY_LEN(fidelity)},
-    {"Diversity and coverage", diversity, (int)MB_ARRAY_LEN(diversity)},
-    {"Tails", tails, (int)MB_ARRAY_LEN(tails)},
-    {"Minority data", minority, (int)MB_ARRAY_LEN(minority)},
-    {"Training and curation", training, (int)MB_ARRAY_LEN(training)},
-    {"Timings", timings, (int)MB_ARRAY_LEN(timings)},
-};
-const int mb_report_n_groups = (int)MB_ARRAY_LEN(mb_report_groups);
-
 int mb_report_skip_key(const char *key)
 {
-    static const char *const skip[] = {"generation", "n_ref", "n_gen", "dim", "kid_std",
-                                       "kid_subsets", "kid_subset_size", "prdc_k", "seconds",
-                                       "attr_lo", "attr_hi", "radius_lo", "radius_hi"};
-    if (!strncmp(key, "ref_", 4))
-        return 1;
-    for (size_t i = 0; i < MB_ARRAY_LEN(skip); i++)
-        if (!strcmp(key, skip[i]))
-            return 1;
-    for (int g = 0; g < mb_report_n_groups; g++)
-        for (int i = 0; i < mb_report_groups[g].n; i++)
-            if (!strcmp(key, mb_report_groups[g].metrics[i].key))
-                return 1; /* plotted in its group */
-    return 0;
+    return mb_column_find(key) != NULL; /* plotted in its group, or never */
 }
 
 void report_figure_free(report_figure *fig)
@@ -114,7 +43,7 @@ const char *report_run_colour(int r)
     return run_colours[r % MB_ARRAY_LEN(run_colours)];
 }
 
-int report_metric_plot(mb_report_run *const *runs, int n_runs, const report_metric *m,
+int report_metric_plot(mb_report_run *const *runs, int n_runs, const mb_column *m,
                        const char *id, report_figure *fig)
 {
     int max_rows = 0;
@@ -124,25 +53,25 @@ int report_metric_plot(mb_report_run *const *runs, int n_runs, const report_metr
     mb_svg_series *s = calloc((size_t)n_runs + 1, sizeof *s);
     if (!x || !s) {
         free(x), free(s);
-        return mb_fail(MB_ENOMEM, "report: out of memory plotting %s", m->key);
+        return mb_fail(MB_ENOMEM, "report: out of memory plotting %s", m->name);
     }
     for (int g = 0; g < max_rows; g++)
         x[g] = g;
     int ns = 0;
     for (int r = 0; r < n_runs; r++) {
         double *y = x + (size_t)(r + 1) * max_rows;
-        mb_report_series(runs[r], m->key, y);
-        if (!strcmp(m->key, "reweight_unique"))
+        mb_report_series(runs[r], m->name, y);
+        if (!strcmp(m->name, "reweight_unique"))
             for (int g = 0; g < runs[r]->n_rows; g++)
                 y[g] = y[g] < 0 ? NAN : y[g]; /* -1: reweighting off */
         s[ns++] = (mb_svg_series){n_runs > 1 ? runs[r]->name : NULL, x, y, runs[r]->n_rows,
                                   report_run_colour(r), 0, 1, 2.2, NULL};
     }
     /* the real test set's value, from the first run's last row that has one */
-    double ref = m->ref_value;
-    if (m->ref_key)
+    double ref = m->ref_value != 0 ? m->ref_value : NAN;
+    if (m->ref)
         for (int g = runs[0]->n_rows - 1; g >= 0 && !isfinite(ref); g--)
-            ref = mb_json_number(runs[0]->rows[g], m->ref_key);
+            ref = mb_json_number(runs[0]->rows[g], m->ref);
     double *ry = x + (size_t)(n_runs + 1) * max_rows;
     if (isfinite(ref) && max_rows > 0) {
         for (int g = 0; g < max_rows; g++)
@@ -150,14 +79,14 @@ int report_metric_plot(mb_report_run *const *runs, int n_runs, const report_metr
         s[ns++] = (mb_svg_series){"real test set", x, ry, max_rows, "#888888", 1, 0, 1.4, NULL};
     }
     char clip[96];
-    snprintf(fig->file, sizeof fig->file, "metric_%s.svg", m->key);
+    snprintf(fig->file, sizeof fig->file, "metric_%s.svg", m->name);
     snprintf(clip, sizeof clip, "%s", id);
     for (char *c = fig->file; *c; c++) /* keys come from the file: keep names plain */
         *c = isalnum((unsigned char)*c) || *c == '.' || *c == '-' ? *c : '_';
     for (char *c = clip; *c; c++)
         *c = isalnum((unsigned char)*c) || *c == '-' ? *c : '_';
     mb_svg_plot p = {.title = m->title, .x_label = "generation", .width = 460, .height = 300,
-                     .y_from_zero = m->from_zero, .subtitle = m->what && *m->what ? m->what : NULL,
+                     .y_from_zero = m->from_zero, .subtitle = m->meaning && *m->meaning ? m->meaning : NULL,
                      .id = clip, .x_integer = 1};
     if (max_rows > 0)
         p.x_min = 0, p.x_max = max_rows - 1 > 0 ? max_rows - 1 : 1;
@@ -181,7 +110,7 @@ static int row_array(const json_t *row, const char *key, double *v, int max)
 int report_is_shapes(const mb_report_run *run)
 {
     for (int g = 0; g < run->n_rows; g++)
-        if (run->rows[g] && json_object_get(run->rows[g], "attr_hist"))
+        if (json_is_array(json_object_get(run->rows[g], "attr_hist"))) /* null: not shapes */
             return 1;
     return 0;
 }

@@ -5,6 +5,7 @@
 
 #include "mb_files.h"
 #include "mb_report.h"
+#include "mb_row.h"
 #include "mb_svg.h"
 
 #include <stdio.h>
@@ -15,29 +16,13 @@ typedef struct {
     size_t len;
 } report_figure;
 
-/* One plotted metric: a key of metrics.jsonl with its title and reference. */
-typedef struct {
-    const char *key, *title, *what; /* what: a short definition (the subtitle) */
-    const char *ref_key;            /* the real test set's value, or NULL */
-    double ref_value;               /* a constant reference (NaN: none) */
-    int from_zero;
-} report_metric;
-
-typedef struct {
-    const char *title;
-    const report_metric *metrics;
-    int n;
-} report_group;
-
-/* The groups of plotted metrics, in page order; unknown numeric keys of
- * metrics.jsonl go to a last "other" group built by the page. */
-extern const report_group mb_report_groups[];
-extern const int mb_report_n_groups;
-/* Keys never plotted on their own (bookkeeping, references, histograms). */
+/* Whether a key of metrics.jsonl is a column of mb_row.h: plotted in its group
+ * (or never: bookkeeping, references, histograms). The page plots unknown
+ * numeric keys in a last "other" group. */
 int mb_report_skip_key(const char *key);
 
 /* Each fills fig (free with report_figure_free); id: unique per page. */
-int report_metric_plot(mb_report_run *const *runs, int n_runs, const report_metric *m,
+int report_metric_plot(mb_report_run *const *runs, int n_runs, const mb_column *m,
                        const char *id, report_figure *fig);
 /* The tail figure of generation g: the histogram of the tail statistic over the
  * real distribution. Returns MB_OK with fig->svg NULL when g has no histogram. */

@@ -86,7 +86,7 @@ diff <(grep "frechet" "$tmp/j1") <(grep "frechet" "$tmp/j2") >/dev/null \
     --judge-latent 8 --cache-dir "$tmp/cache" --kid-subsets 5 --json >"$tmp/ae.json" \
     2>"$tmp/err" || fail "AE judge run: $(cat "$tmp/err")"
 grep -q "training an autoencoder" "$tmp/err" || fail "AE judge not trained: $(cat "$tmp/err")"
-$PY -c 'import json,sys; r=json.loads(open(sys.argv[1]).read()); assert r["dim"] == 8 and "class_entropy" not in r, r' \
+$PY -c 'import json,sys; r=json.loads(open(sys.argv[1]).read()); assert r["dim"] == 8 and r["class_entropy"] is None, r' \
     "$tmp/ae.json" || fail "AE judge output"
 
 if [ $fails -eq 0 ]; then echo "cli_metrics: all checks passed"; fi
