@@ -75,7 +75,9 @@ resume_broken folder "folder" 'rm state.bin && mkdir state.bin'
 resume_broken crafted "pool" python3 - <<'EOF'
 import struct, zlib
 d = open("state.bin", "rb").read()[:-4]
-p = 8 + 4 + 8
+p = 8 + 4
+p += 4 + struct.unpack_from("<I", d, p)[0]  # the metrics.csv header of the rows
+p += 8
 done = struct.unpack_from("<i", d, p)[0]
 p += 4 + 4 * 8
 for _ in range(2 * (done + 1)):
