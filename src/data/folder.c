@@ -177,6 +177,46 @@ static int png_header_size(FILE *f, long *w, long *h)
     return 1;
 }
 
+/* Every chunk of a PNG file up to IEND must fit in the file. stb_image grows its
+ * IDAT buffer to the length a chunk states before reading it, so a 200-byte file
+ * stating a 1 GiB chunk would allocate 2 GiB. Not a PNG: nothing to check. */
+static int png_chunks_fit(const char *path, FILE *f)
+{
+    unsigned char head[8];
+    const long at = ftell(f);
+    int rc = MB_OK;
+    if (fseek(f, 0, SEEK_END) != 0)
+        return mb_fail(MB_EIO, "%s: cannot seek: %s", path, strerror(errno));
+    const long size = ftell(f);
+    fseek(f, at, SEEK_SET);
+    if (fread(head, 1, 8, f) != 8 || memcmp(head, "\x89PNG\r\n\x1a\n", 8)) {
+        fseek(f, at, SEEK_SET);
+        return MB_OK;
+    }
+    for (long pos = 8; pos + 8 <= size; ) {
+        if (fread(head, 1, 8, f) != 8)
+            break;
+        const unsigned long len = (unsigned long)head[0] << 24 | head[1] << 16 |
+                                  head[2] << 8 | head[3];
+        if (len > (unsigned long)(size - pos - 8)) { /* the data, not the CRC */
+            char type[5];
+            for (int i = 0; i < 4; i++)
+                type[i] = isalpha(head[4 + i]) ? (char)head[4 + i] : '?';
+            type[4] = 0;
+            rc = mb_fail(MB_EINPUT, "%s: PNG chunk %s at byte %ld states %lu bytes, past the "
+                         "end of the %ld-byte file (expected a valid PNG file)", path, type,
+                         pos, len, size);
+            break;
+        }
+        if (!memcmp(head + 4, "IEND", 4))
+            break;
+        pos += 12 + (long)len;
+        fseek(f, pos, SEEK_SET);
+    }
+    fseek(f, at, SEEK_SET);
+    return rc;
+}
+
 static int check_size(const char *path, long w, long h)
 {
     if (w <= 0 || h <= 0 || w > MB_DATA_MAX_SIDE || h > MB_DATA_MAX_SIDE ||
@@ -191,6 +231,7 @@ static int check_size(const char *path, long w, long h)
 static int image_info(const char *path, FILE *f, int *w, int *h, int *comp)
 {
     long pw, ph;
+    MB_TRY(png_chunks_fit(path, f));
     if (!stbi_info_from_file(f, w, h, comp)) {
         if (png_header_size(f, &pw, &ph))
             MB_TRY(check_size(path, pw, ph));
@@ -217,9 +258,11 @@ static int load_image(const char *path, const mb_dataset *ds, int resize, uint8_
     fclose(f);
     if (rc != MB_OK)
         return rc;
-    if (!hwc)
+    if (!hwc) {
+        const char *why = stbi_failure_reason();
         return mb_fail(MB_EINPUT, "%s: cannot decode the image: %s (expected a valid PNG or "
-                       "JPEG file)", path, stbi_failure_reason());
+                       "JPEG file)", path, why && *why ? why : "corrupt or truncated data");
+    }
     uint8_t *src = hwc;
     uint8_t *resized = NULL;
     if (w != ds->width || h != ds->height) {

@@ -10,8 +10,11 @@
 # Environment: RUNS (executions per target, -1 = unlimited), SECONDS_EACH
 # (-max_total_time, 0 = unlimited), TARGETS (default all four), BUILD (build
 # folder, default build-fuzz), CORPUS (kept corpora, default $BUILD/corpus),
-# JOBS (parallel fuzzing processes per target). Crash inputs land in
-# $BUILD/artifacts/; the script exits 1 if any target found one.
+# JOBS (parallel fuzzing processes per target), SEED (libFuzzer's -seed; CI's
+# default 1 makes the short pass the same on every run; 0 = a new one each run).
+# Inputs that once crashed a reader are kept in tests/fuzz/regressions/<kind>/
+# and run first. Crash inputs land in $BUILD/artifacts/; the script exits 1 if
+# any target found one.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 RUNS=${RUNS:-3000}
@@ -20,6 +23,7 @@ TARGETS=${TARGETS:-"fuzz_idx fuzz_cifar fuzz_folder fuzz_npy"}
 BUILD=$(realpath -m "${BUILD:-$ROOT/build-fuzz}")
 CORPUS=$(realpath -m "${CORPUS:-$BUILD/corpus}")
 JOBS=${JOBS:-1}
+SEED=${SEED:-1}
 
 mkdir -p "$BUILD"
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_C_COMPILER=clang -DMADBENCH_CUDA=OFF \
@@ -38,11 +42,16 @@ for t in $TARGETS; do
     mkdir -p "$CORPUS/$kind"
     echo "== $t: runs=$RUNS max_total_time=$SECONDS_EACH jobs=$JOBS"
     args=(-runs="$RUNS" -max_total_time="$SECONDS_EACH" -max_len=65536 -timeout=10
-          -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$BUILD/artifacts/$t-")
+          -rss_limit_mb=2048 -seed="$SEED" -print_final_stats=1
+          -artifact_prefix="$BUILD/artifacts/$t-")
     if [ "$JOBS" -gt 1 ]; then
         args+=(-jobs="$JOBS" -workers="$JOBS")
     fi
-    if ! "$BUILD/$t" "${args[@]}" "$CORPUS/$kind" "$SEEDS/$kind" 2>"$BUILD/$t.log"; then
+    dirs=("$CORPUS/$kind" "$SEEDS/$kind")
+    if [ -d "$ROOT/tests/fuzz/regressions/$kind" ]; then
+        dirs+=("$ROOT/tests/fuzz/regressions/$kind")
+    fi
+    if ! "$BUILD/$t" "${args[@]}" "${dirs[@]}" 2>"$BUILD/$t.log"; then
         echo "$t: FAILED (see $BUILD/$t.log and $BUILD/artifacts/)"
         tail -40 "$BUILD/$t.log"
         status=1

@@ -147,7 +147,7 @@ static void test_model(mb_backend *cpu, mb_backend *gpu, mb_model_kind kind, uin
     } else {
         for (size_t i = 0; i < (size_t)ds.n * img; i++)
             ds.images[i] = (float)mb_uniform_at(seed + 2, i);
-        mb_train_options opt = {1, seed + 3, 0, NULL};
+        mb_train_options opt = {.epochs = 1, .seed = seed + 3};
         double ec = NAN, eg = NAN;
         const int rc_c = mb_train(&mc, &ds, &opt, &ec), rc_g = mb_train(&mg, &ds, &opt, &eg);
         CHECK(rc_c == MB_OK && rc_g == MB_OK, "mb_train: cpu %d, cuda %d (%s)", rc_c, rc_g,
