@@ -88,12 +88,17 @@ struct mb_backend {
     void (*permute_01)(mb_backend *be, const mb_real *x, mb_real *y, int rows, int cols,
                        int inner);
 
-    /* ---- bias over x [outer, channels, inner] ---- */
+    /* ---- bias over x [outer, channels, inner], with a layer's fused ReLU ---- */
+    /* x += bias[channel]; then, when relu, x = x > 0 ? x : 0 (one pass instead of
+     * two over the layer's output). */
     void (*bias_add)(mb_backend *be, mb_real *x, const mb_real *bias, int outer,
-                     int channels, int inner);
-    /* dbias[c] = sum over outer and inner of dy (overwrites dbias). */
-    void (*bias_grad)(mb_backend *be, const mb_real *dy, mb_real *dbias, int outer,
-                      int channels, int inner);
+                     int channels, int inner, int relu);
+    /* dbias[c] = sum over outer and inner of dy (overwrites dbias). When relu_y (the
+     * output of a fused ReLU) is not NULL, dy first becomes dy * (relu_y > 0) in
+     * place, the ReLU's backward, so the sum and the layer's GEMMs read the masked
+     * gradient. */
+    void (*bias_grad)(mb_backend *be, const mb_real *relu_y, mb_real *dy, mb_real *dbias,
+                      int outer, int channels, int inner);
 
     /* ---- activations (elementwise; x and y may alias) ---- */
     void (*relu_forward)(mb_backend *be, const mb_real *x, mb_real *y, size_t n);

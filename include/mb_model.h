@@ -13,7 +13,7 @@ typedef enum {
     MB_LAYER_CONV,        /* conv2d, weight [out_c, in_c, k, k] as in PyTorch */
     MB_LAYER_DECONV,      /* transposed conv2d, weight [in_c, out_c, k, k] as in PyTorch */
     MB_LAYER_LINEAR,      /* y = x W^T + b, weight [out, in] */
-    MB_LAYER_RELU,
+    MB_LAYER_RELU,        /* standalone: where the input must stay (the judge's features) */
     MB_LAYER_SIGMOID,
     MB_LAYER_TO_CHANNEL_MAJOR, /* [N, C, H, W] -> [C, N, H, W] */
     MB_LAYER_TO_BATCH_MAJOR    /* [C, N, H, W] -> [N, C, H, W] (flatten = this) */
@@ -24,6 +24,7 @@ typedef struct {
     int in_c, in_h, in_w;    /* one image (linear: in_c features, in_h = in_w = 1) */
     int out_c, out_h, out_w;
     int kernel, stride, pad, out_pad;
+    int relu;                /* conv, deconv, linear: a ReLU fused into the bias pass */
     size_t weight_off, bias_off, n_params; /* into the model's parameter arena */
 } mb_layer;
 
@@ -33,6 +34,9 @@ mb_layer mb_layer_deconv(int in_c, int in_h, int in_w, int out_c, int kernel, in
                          int pad, int out_pad);
 mb_layer mb_layer_linear(int in_features, int out_features);
 mb_layer mb_layer_elementwise(mb_layer_kind kind, int c, int h, int w);
+/* l followed by a ReLU, fused: the bias pass applies it and the backward masks the
+ * incoming gradient by the output, so no separate ReLU layer or buffer is needed. */
+mb_layer mb_layer_with_relu(mb_layer l);
 
 /* Lays the parameters of layers[0..n) out one after the other (weights, then
  * biases) in one arena; returns the number of parameters. */
@@ -46,10 +50,11 @@ size_t mb_layer_scratch_size(const mb_layer *l, int n_images); /* im2col columns
 void mb_layer_init(mb_backend *be, const mb_layer *l, mb_real *params, uint64_t seed);
 void mb_layer_forward(mb_backend *be, const mb_layer *l, const mb_real *params,
                       const mb_real *x, mb_real *y, mb_real *scratch, int n);
-/* Writes dx (skipped when dx is NULL) and overwrites this layer's gradients. */
+/* Writes dx (skipped when dx is NULL) and overwrites this layer's gradients; a
+ * fused ReLU masks dy in place. */
 void mb_layer_backward(mb_backend *be, const mb_layer *l, const mb_real *params,
-                       mb_real *grads, const mb_real *x, const mb_real *y,
-                       const mb_real *dy, mb_real *dx, mb_real *scratch, int n);
+                       mb_real *grads, const mb_real *x, const mb_real *y, mb_real *dy,
+                       mb_real *dx, mb_real *scratch, int n);
 
 /* ---- the model ---- */
 typedef enum { MB_MODEL_VAE = 0, MB_MODEL_AE = 1 } mb_model_kind;

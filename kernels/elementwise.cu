@@ -1,29 +1,34 @@
-/* elementwise.cu — bias add and gradient, ReLU and sigmoid, forward and backward.
+/* elementwise.cu — bias add and gradient (with the fused ReLU), ReLU and sigmoid, forward and backward.
  * Same arithmetic as src/cpu/elementwise.c; the sigmoid and its gradient are
  * mb_elementwise.h's. The sigmoid keeps the CPU's mix of double exp and float
  * division; these kernels are memory-bound, so the double exp costs no measurable
  * time. */
 #include "mb_cuda.cuh"
 
-/* x [outer, channels, inner] += bias[channel] */
+/* x [outer, channels, inner] += bias[channel], then the fused ReLU when relu */
 static __global__ void bias_add_kernel(float *x, const float *bias, int channels, int inner,
-                                       size_t total)
+                                       int relu, size_t total)
 {
-    MB_FOR_EACH(i, total)
-        x[i] += bias[(i / inner) % channels];
+    MB_FOR_EACH(i, total) {
+        const float v = x[i] + bias[(i / inner) % channels];
+        x[i] = relu && !(v > 0) ? 0 : v;
+    }
 }
 
 /* One block per channel: dbias[c] = sum over outer and inner of dy, in double as
- * on the CPU, reduced in a fixed order (deterministic). */
-static __global__ void bias_grad_kernel(const float *dy, float *dbias, int outer,
-                                        int channels, int inner)
+ * on the CPU, reduced in a fixed order (deterministic); dy masked in place by the
+ * fused ReLU's output first when relu_y is not NULL. */
+static __global__ void bias_grad_kernel(const float *relu_y, float *dy, float *dbias,
+                                        int outer, int channels, int inner)
 {
     const int c = blockIdx.x;
     const size_t per_channel = (size_t)outer * inner;
     double acc = 0;
     for (size_t e = threadIdx.x; e < per_channel; e += blockDim.x) {
-        const size_t o = e / inner, i = e % inner;
-        acc += dy[(o * channels + c) * inner + i];
+        const size_t o = e / inner, i = e % inner, at = (o * channels + c) * inner + i;
+        if (relu_y && !(relu_y[at] > 0))
+            dy[at] = 0;
+        acc += dy[at];
     }
     acc = mb_block_sum(acc);
     if (threadIdx.x == 0)
@@ -57,23 +62,23 @@ static __global__ void sigmoid_backward_kernel(const float *y, const float *dy, 
 }
 
 static void cuda_bias_add(mb_backend *be, mb_real *x, const mb_real *bias, int outer,
-                          int channels, int inner)
+                          int channels, int inner, int relu)
 {
     const size_t total = (size_t)outer * channels * inner;
     if (!total)
         return;
     bias_add_kernel<<<mb_grid(total), MB_THREADS, 0, mb_stream(be)>>>(x, bias, channels,
-                                                                       inner, total);
+                                                                       inner, relu, total);
     MB_LAUNCH_CHECK();
 }
 
-static void cuda_bias_grad(mb_backend *be, const mb_real *dy, mb_real *dbias, int outer,
-                           int channels, int inner)
+static void cuda_bias_grad(mb_backend *be, const mb_real *relu_y, mb_real *dy,
+                           mb_real *dbias, int outer, int channels, int inner)
 {
     if (channels <= 0)
         return;
-    bias_grad_kernel<<<channels, MB_REDUCE_THREADS, 0, mb_stream(be)>>>(dy, dbias, outer,
-                                                                         channels, inner);
+    bias_grad_kernel<<<channels, MB_REDUCE_THREADS, 0, mb_stream(be)>>>(relu_y, dy, dbias,
+                                                                         outer, channels, inner);
     MB_LAUNCH_CHECK();
 }
 

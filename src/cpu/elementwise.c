@@ -1,33 +1,105 @@
-/* cpu/elementwise.c — bias add and gradient, ReLU and sigmoid, forward and backward.
+/* cpu/elementwise.c — bias add and gradient (with the fused ReLU), ReLU and sigmoid, forward and backward.
  * The CPU twin of kernels/elementwise.cu. */
 #include "cpu_internal.h"
 
 #include <math.h>
 
+#define MB_BIAS_BLOCK 256 /* channels per block of a linear layer's bias gradient */
+
+/* One row of a linear layer's output [outer, channels] (inner = 1): a loop over
+ * the channels, which vectorises. */
+static void bias_add_row(mb_real *x, const mb_real *bias, int channels, int relu)
+{
+    if (relu) {
+#pragma omp simd
+        for (int c = 0; c < channels; c++) {
+            const mb_real v = x[c] + bias[c];
+            x[c] = v > 0 ? v : 0;
+        }
+    } else {
+#pragma omp simd
+        for (int c = 0; c < channels; c++)
+            x[c] += bias[c];
+    }
+}
+
 static void cpu_bias_add(mb_backend *be, mb_real *x, const mb_real *bias, int outer,
-                         int channels, int inner)
+                         int channels, int inner, int relu)
 {
     (void)be;
+    if (inner == 1) {
+#pragma omp parallel for schedule(static) if ((size_t)outer * channels > MB_PARALLEL_MIN)
+        for (int o = 0; o < outer; o++)
+            bias_add_row(x + (size_t)o * channels, bias, channels, relu);
+        return;
+    }
 #pragma omp parallel for collapse(2) schedule(static)
     for (int o = 0; o < outer; o++)
         for (int c = 0; c < channels; c++) {
             mb_real *p = x + ((size_t)o * channels + c) * inner;
             const mb_real b = bias[c];
+            if (relu) {
 #pragma omp simd
-            for (int i = 0; i < inner; i++)
-                p[i] += b;
+                for (int i = 0; i < inner; i++) {
+                    const mb_real v = p[i] + b;
+                    p[i] = v > 0 ? v : 0;
+                }
+            } else {
+#pragma omp simd
+                for (int i = 0; i < inner; i++)
+                    p[i] += b;
+            }
         }
 }
 
-static void cpu_bias_grad(mb_backend *be, const mb_real *dy, mb_real *dbias, int outer,
-                          int channels, int inner)
+/* inner = 1: channels [lo, hi) of dy [outer, channels], row by row, so the loops
+ * over channels vectorise; each channel still sums its rows in order o = 0, 1, ... */
+static void bias_grad_rows(const mb_real *relu_y, mb_real *dy, mb_real *dbias, int outer,
+                           int channels, int lo, int hi)
+{
+    double acc[MB_BIAS_BLOCK] = {0};
+    for (int o = 0; o < outer; o++) {
+        mb_real *p = dy + (size_t)o * channels;
+        if (relu_y) {
+            const mb_real *y = relu_y + (size_t)o * channels;
+#pragma omp simd
+            for (int c = lo; c < hi; c++)
+                p[c] = y[c] > 0 ? p[c] : 0;
+        }
+#pragma omp simd
+        for (int c = lo; c < hi; c++)
+            acc[c - lo] += p[c];
+    }
+    for (int c = lo; c < hi; c++)
+        dbias[c] = (mb_real)acc[c - lo];
+}
+
+static void cpu_bias_grad(mb_backend *be, const mb_real *relu_y, mb_real *dy, mb_real *dbias,
+                          int outer, int channels, int inner)
 {
     (void)be;
+    if (inner == 1) {
+        const int blocks = (channels + MB_BIAS_BLOCK - 1) / MB_BIAS_BLOCK;
+#pragma omp parallel for schedule(static) if ((size_t)outer * channels > MB_PARALLEL_MIN)
+        for (int b = 0; b < blocks; b++) {
+            const int lo = b * MB_BIAS_BLOCK;
+            bias_grad_rows(relu_y, dy, dbias, outer, channels, lo,
+                           lo + MB_BIAS_BLOCK < channels ? lo + MB_BIAS_BLOCK : channels);
+        }
+        return;
+    }
 #pragma omp parallel for schedule(static)
     for (int c = 0; c < channels; c++) {
         double acc = 0;
         for (int o = 0; o < outer; o++) {
-            const mb_real *p = dy + ((size_t)o * channels + c) * inner;
+            const size_t at = ((size_t)o * channels + c) * inner;
+            mb_real *p = dy + at;
+            if (relu_y) {
+                const mb_real *y = relu_y + at;
+#pragma omp simd
+                for (int i = 0; i < inner; i++)
+                    p[i] = y[i] > 0 ? p[i] : 0;
+            }
             for (int i = 0; i < inner; i++)
                 acc += p[i];
         }

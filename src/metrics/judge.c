@@ -93,10 +93,9 @@ static int classifier_create(mb_judge *j)
     mb_layer *l = j->layers;
     int n = 0;
     l[n++] = mb_layer_elementwise(MB_LAYER_TO_CHANNEL_MAJOR, j->channels, j->height, j->width);
-    l[n++] = mb_layer_conv(j->channels, j->height, j->width, c->conv1, 3, 2, 1);
-    l[n++] = mb_layer_elementwise(MB_LAYER_RELU, c->conv1, h1, w1);
-    l[n++] = mb_layer_conv(c->conv1, h1, w1, c->conv2, 3, 2, 1);
-    l[n++] = mb_layer_elementwise(MB_LAYER_RELU, c->conv2, h2, w2);
+    l[n++] = mb_layer_with_relu(
+        mb_layer_conv(j->channels, j->height, j->width, c->conv1, 3, 2, 1));
+    l[n++] = mb_layer_with_relu(mb_layer_conv(c->conv1, h1, w1, c->conv2, 3, 2, 1));
     l[n++] = mb_layer_elementwise(MB_LAYER_TO_BATCH_MAJOR, c->conv2, h2, w2);
     j->feature_layer = n;
     l[n++] = mb_layer_linear(c->conv2 * h2 * w2, c->features);
@@ -464,7 +463,7 @@ int mb_judge_features(mb_judge *j, const mb_dataset *ds, mb_real *features, int 
             if (j->is_ae) { /* out = mu diag(1/std) + (-mean/std) */
                 mb_model_encode(&j->ae, j->batch_in, b, j->ae_mu, NULL);
                 be->gemm(be, 0, 0, b, dim, dim, 1, j->ae_mu, dim, j->ae_scale, dim, 0, out, dim);
-                be->bias_add(be, out, j->ae_shift, b, dim, 1);
+                be->bias_add(be, out, j->ae_shift, b, dim, 1, 0);
                 break;
             }
             classifier_forward(j, j->batch_in, b);

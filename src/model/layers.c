@@ -42,6 +42,12 @@ mb_layer mb_layer_linear(int in_features, int out_features)
     return l;
 }
 
+mb_layer mb_layer_with_relu(mb_layer l)
+{
+    l.relu = 1;
+    return l;
+}
+
 mb_layer mb_layer_elementwise(mb_layer_kind kind, int c, int h, int w)
 {
     mb_layer l = {.kind = kind, .in_c = c, .in_h = h, .in_w = w, .out_c = c, .out_h = h,
@@ -125,17 +131,17 @@ void mb_layer_forward(mb_backend *be, const mb_layer *l, const mb_real *params,
         be->im2col(be, &g, x, scratch);
         be->gemm(be, 0, 0, l->out_c, n * hw_out, l->in_c * taps, 1, w, l->in_c * taps,
                  scratch, n * hw_out, 0, y, n * hw_out);
-        be->bias_add(be, y, b, 1, l->out_c, n * hw_out);
+        be->bias_add(be, y, b, 1, l->out_c, n * hw_out, l->relu);
         break;
     case MB_LAYER_DECONV: /* cols [out_c*k*k, N*P_in] = W^T x, then scatter back */
         be->gemm(be, 1, 0, l->out_c * taps, n * hw_in, l->in_c, 1, w, l->out_c * taps, x,
                  n * hw_in, 0, scratch, n * hw_in);
         be->col2im(be, &g, scratch, y);
-        be->bias_add(be, y, b, 1, l->out_c, n * hw_out);
+        be->bias_add(be, y, b, 1, l->out_c, n * hw_out, l->relu);
         break;
     case MB_LAYER_LINEAR: /* y [N, out] = x W^T + b */
         be->gemm(be, 0, 1, n, l->out_c, l->in_c, 1, x, l->in_c, w, l->in_c, 0, y, l->out_c);
-        be->bias_add(be, y, b, n, l->out_c, 1);
+        be->bias_add(be, y, b, n, l->out_c, 1, l->relu);
         break;
     case MB_LAYER_RELU: be->relu_forward(be, x, y, n_in); break;
     case MB_LAYER_SIGMOID: be->sigmoid_forward(be, x, y, n_in); break;
@@ -145,10 +151,10 @@ void mb_layer_forward(mb_backend *be, const mb_layer *l, const mb_real *params,
 }
 
 void mb_layer_backward(mb_backend *be, const mb_layer *l, const mb_real *params,
-                       mb_real *grads, const mb_real *x, const mb_real *y,
-                       const mb_real *dy, mb_real *dx, mb_real *scratch, int n)
+                       mb_real *grads, const mb_real *x, const mb_real *y, mb_real *dy,
+                       mb_real *dx, mb_real *scratch, int n)
 {
-    const mb_real *w = params + l->weight_off;
+    const mb_real *w = params + l->weight_off, *relu_y = l->relu ? y : NULL;
     mb_real *dw = grads + l->weight_off, *db = grads + l->bias_off;
     const int hw_in = l->in_h * l->in_w, hw_out = l->out_h * l->out_w;
     const size_t n_in = (size_t)n * mb_layer_in_size(l);
@@ -156,7 +162,7 @@ void mb_layer_backward(mb_backend *be, const mb_layer *l, const mb_real *params,
     mb_conv_geom g = geometry(l, n);
     switch (l->kind) {
     case MB_LAYER_CONV: /* scratch still holds the forward columns of x */
-        be->bias_grad(be, dy, db, 1, l->out_c, n * hw_out);
+        be->bias_grad(be, relu_y, dy, db, 1, l->out_c, n * hw_out);
         be->gemm(be, 0, 1, l->out_c, l->in_c * taps, n * hw_out, 1, dy, n * hw_out, scratch,
                  n * hw_out, 0, dw, l->in_c * taps);
         if (dx) {
@@ -166,7 +172,7 @@ void mb_layer_backward(mb_backend *be, const mb_layer *l, const mb_real *params,
         }
         break;
     case MB_LAYER_DECONV:
-        be->bias_grad(be, dy, db, 1, l->out_c, n * hw_out);
+        be->bias_grad(be, relu_y, dy, db, 1, l->out_c, n * hw_out);
         be->im2col(be, &g, dy, scratch);
         be->gemm(be, 0, 1, l->in_c, l->out_c * taps, n * hw_in, 1, x, n * hw_in, scratch,
                  n * hw_in, 0, dw, l->out_c * taps);
@@ -175,7 +181,7 @@ void mb_layer_backward(mb_backend *be, const mb_layer *l, const mb_real *params,
                      scratch, n * hw_in, 0, dx, n * hw_in);
         break;
     case MB_LAYER_LINEAR:
-        be->bias_grad(be, dy, db, n, l->out_c, 1);
+        be->bias_grad(be, relu_y, dy, db, n, l->out_c, 1);
         be->gemm(be, 1, 0, l->out_c, l->in_c, n, 1, dy, l->out_c, x, l->in_c, 0, dw, l->in_c);
         if (dx)
             be->gemm(be, 0, 0, n, l->in_c, l->out_c, 1, dy, l->out_c, w, l->in_c, 0, dx,

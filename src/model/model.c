@@ -61,18 +61,17 @@ static void build_layers(mb_model *m)
     mb_layer *l = m->layers;
     int n = 0;
     l[n++] = mb_layer_elementwise(MB_LAYER_TO_CHANNEL_MAJOR, c->channels, c->height, c->width);
-    l[n++] = mb_layer_conv(c->channels, c->height, c->width, c->conv1_channels, 3, 2, 1);
-    l[n++] = mb_layer_elementwise(MB_LAYER_RELU, c->conv1_channels, h2, w2);
-    l[n++] = mb_layer_conv(c->conv1_channels, h2, w2, c->conv2_channels, 3, 2, 1);
-    l[n++] = mb_layer_elementwise(MB_LAYER_RELU, c->conv2_channels, h4, w4);
+    l[n++] = mb_layer_with_relu(
+        mb_layer_conv(c->channels, c->height, c->width, c->conv1_channels, 3, 2, 1));
+    l[n++] = mb_layer_with_relu(
+        mb_layer_conv(c->conv1_channels, h2, w2, c->conv2_channels, 3, 2, 1));
     l[n++] = mb_layer_elementwise(MB_LAYER_TO_BATCH_MAJOR, c->conv2_channels, h4, w4);
     l[n++] = mb_layer_linear(flat, stats);
     m->n_encoder = n;
-    l[n++] = mb_layer_linear(c->latent, flat);
-    l[n++] = mb_layer_elementwise(MB_LAYER_RELU, flat, 1, 1);
+    l[n++] = mb_layer_with_relu(mb_layer_linear(c->latent, flat));
     l[n++] = mb_layer_elementwise(MB_LAYER_TO_CHANNEL_MAJOR, c->conv2_channels, h4, w4);
-    l[n++] = mb_layer_deconv(c->conv2_channels, h4, w4, c->conv1_channels, 3, 2, 1, 1);
-    l[n++] = mb_layer_elementwise(MB_LAYER_RELU, c->conv1_channels, h2, w2);
+    l[n++] = mb_layer_with_relu(
+        mb_layer_deconv(c->conv2_channels, h4, w4, c->conv1_channels, 3, 2, 1, 1));
     l[n++] = mb_layer_deconv(c->conv1_channels, h2, w2, c->channels, 3, 2, 1, 1);
     l[n++] = mb_layer_elementwise(MB_LAYER_TO_BATCH_MAJOR, c->channels, c->height, c->width);
     m->n_layers = n;

@@ -124,12 +124,61 @@ static void test_conv_pieces(int channels, int n_img, int h, int w, int k, int s
     free(img), free(cols), free(scatter), free(c2), free(img2);
 }
 
+/* bias_add and bias_grad, plain and with the fused ReLU: y = max(x + b, 0), dy
+ * masked by y > 0 in place, then summed per channel. inner = 1 is a linear layer's
+ * layout [outer, channels], which takes its own path. */
+static void check_bias(int outer, int ch, int inner)
+{
+    const size_t n = (size_t)outer * ch * inner;
+    float *x = random_array(n, -3, 3), *y = malloc(n * sizeof *y), *dy = random_array(n, -1, 1);
+    float *dx = malloc(n * sizeof *dx), *bias = random_array(ch, -1, 1), *db = malloc(ch * sizeof *db);
+    double *want_db = calloc(ch, sizeof *want_db), *want_relu_db = calloc(ch, sizeof *want_db);
+    int ok;
+
+    memcpy(y, x, n * sizeof *y);
+    be->bias_add(be, y, bias, outer, ch, inner, 0);
+    ok = 1;
+    for (size_t i = 0; i < n; i++)
+        ok &= y[i] == x[i] + bias[(i / inner) % ch];
+    CHECK(ok, "bias_add %dx%dx%d differs from x + b[c]", outer, ch, inner);
+    be->bias_grad(be, NULL, dy, db, outer, ch, inner);
+    for (size_t i = 0; i < n; i++)
+        want_db[(i / inner) % ch] += dy[i];
+    CHECK(max_rel_diff(db, want_db, ch) < 1e-5,
+          "bias_grad %dx%dx%d differs from the sum over outer, inner", outer, ch, inner);
+
+    /* the fused ReLU: y = max(x + b, 0); dy masked by y > 0 in place, then summed */
+    memcpy(y, x, n * sizeof *y);
+    be->bias_add(be, y, bias, outer, ch, inner, 1);
+    ok = 1;
+    int zeros = 0;
+    for (size_t i = 0; i < n; i++) {
+        const float v = x[i] + bias[(i / inner) % ch];
+        ok &= y[i] == (v > 0 ? v : 0);
+        zeros += y[i] == 0;
+    }
+    CHECK(ok && zeros > 0 && zeros < (int)n,
+          "bias_add with relu %dx%dx%d differs from max(x + b[c], 0)", outer, ch, inner);
+    memcpy(dx, dy, n * sizeof *dx);
+    be->bias_grad(be, y, dx, db, outer, ch, inner);
+    ok = 1;
+    for (size_t i = 0; i < n; i++) {
+        const float g = y[i] > 0 ? dy[i] : 0;
+        ok &= dx[i] == g;
+        want_relu_db[(i / inner) % ch] += g;
+    }
+    CHECK(ok, "bias_grad with relu %dx%dx%d: dy not masked by y > 0", outer, ch, inner);
+    CHECK(max_rel_diff(db, want_relu_db, ch) < 1e-5, "bias_grad with relu %dx%dx%d: wrong sums",
+          outer, ch, inner);
+    free(x), free(y), free(dy), free(dx), free(bias), free(db), free(want_db), free(want_relu_db);
+}
+
 static void test_elementwise(void)
 {
     const int outer = 3, ch = 5, inner = 7;
     const size_t n = (size_t)outer * ch * inner;
     float *x = random_array(n, -3, 3), *y = malloc(n * sizeof *y), *dy = random_array(n, -1, 1);
-    float *dx = malloc(n * sizeof *dx), *bias = random_array(ch, -1, 1), *db = malloc(ch * sizeof *db);
+    float *dx = malloc(n * sizeof *dx);
     int ok = 1;
 
     be->permute_01(be, x, y, outer, ch, inner);
@@ -138,18 +187,8 @@ static void test_elementwise(void)
             for (int r = 0; r < inner; r++)
                 ok &= y[((size_t)j * outer + i) * inner + r] == x[((size_t)i * ch + j) * inner + r];
     CHECK(ok, "permute_01 moves elements wrongly");
-
-    memcpy(y, x, n * sizeof *y);
-    be->bias_add(be, y, bias, outer, ch, inner);
-    ok = 1;
-    for (size_t i = 0; i < n; i++)
-        ok &= y[i] == x[i] + bias[(i / inner) % ch];
-    CHECK(ok, "bias_add differs from x + b[c]");
-    be->bias_grad(be, dy, db, outer, ch, inner);
-    double want_db[5] = {0};
-    for (size_t i = 0; i < n; i++)
-        want_db[(i / inner) % ch] += dy[i];
-    CHECK(max_rel_diff(db, want_db, ch) < 1e-5, "bias_grad differs from the sum over outer, inner");
+    check_bias(outer, ch, inner);
+    check_bias(4, 300, 1); /* a linear layer's layout, over more than one channel block */
 
     double *want = calloc(n, sizeof *want);
     be->relu_forward(be, x, y, n);
@@ -168,7 +207,7 @@ static void test_elementwise(void)
     for (size_t i = 0; i < n; i++)
         want[i] = dy[i] * want[i] * (1 - want[i]);
     CHECK(max_rel_diff(dx, want, n) < 1e-5, "sigmoid_backward");
-    free(x), free(y), free(dy), free(dx), free(bias), free(db), free(want);
+    free(x), free(y), free(dy), free(dx), free(want);
 }
 
 static void test_losses(void)

@@ -364,32 +364,41 @@ static void test_conv(void)
 static void test_bias(void)
 {
     static const int shapes[][3] = {{6, 9, 17}, {128, 3136, 1}, {128, 32, 196}};
-    for (size_t s = 0; s < MB_ARRAY_LEN(shapes); s++) {
-        const int outer = shapes[s][0], channels = shapes[s][1], inner = shapes[s][2];
+    for (size_t s = 0; s < 2 * MB_ARRAY_LEN(shapes); s++) {
+        const int outer = shapes[s / 2][0], channels = shapes[s / 2][1],
+                  inner = shapes[s / 2][2], relu = s % 2; /* with the fused ReLU or not */
         const size_t n = (size_t)outer * channels * inner;
-        pbuf x = pb_real(n, -1, 1), bias = pb_real(channels, -1, 1);
-        cpu->bias_add(cpu, C(x, mb_real), C(bias, mb_real), outer, channels, inner);
-        gpu->bias_add(gpu, G(x, mb_real), G(bias, mb_real), outer, channels, inner);
-        compare("bias_add", &x, T_REAL, n, NULL, EXACT);
-        /* bias_grad of dy = x: both sum in double, in different orders, then round
-         * to float: one float rounding apart, plus double rounding of sum |dy|. */
+        pbuf x = pb_real(n, -1, 1), bias = pb_real(channels, -1, 1), dy = pb_real(n, -1, 1);
+        cpu->bias_add(cpu, C(x, mb_real), C(bias, mb_real), outer, channels, inner, relu);
+        gpu->bias_add(gpu, G(x, mb_real), G(bias, mb_real), outer, channels, inner, relu);
+        compare(relu ? "bias_add with relu" : "bias_add", &x, T_REAL, n, NULL, EXACT);
+        /* bias_grad: both sum in double, in different orders, then round to float:
+         * one float rounding apart, plus double rounding of sum |dy|. With relu,
+         * dy is masked by x (the ReLU's output, zero for about half of it). */
         cpu->download(cpu, x.host, x.c, n * sizeof(mb_real));
         double *tol = calloc(channels, sizeof *tol);
         for (int c = 0; c < channels; c++) {
             double s_abs = 0, sum = 0;
             for (int o = 0; o < outer; o++)
                 for (int i = 0; i < inner; i++) {
-                    const double v = ((mb_real *)x.host)[((size_t)o * channels + c) * inner + i];
+                    const size_t at = ((size_t)o * channels + c) * inner + i;
+                    const double v = relu && !(((mb_real *)x.host)[at] > 0)
+                                         ? 0 : ((mb_real *)dy.host)[at];
                     sum += v, s_abs += fabs(v);
                 }
             tol[c] = FLT_EPSILON * fabs(sum) + 1e-12 * s_abs + 1e-30;
         }
-        cpu->bias_grad(cpu, C(x, mb_real), C(bias, mb_real), outer, channels, inner);
-        gpu->bias_grad(gpu, G(x, mb_real), G(bias, mb_real), outer, channels, inner);
-        compare("bias_grad", &bias, T_REAL, channels, tol, 0, 0);
+        cpu->bias_grad(cpu, relu ? C(x, mb_real) : NULL, C(dy, mb_real), C(bias, mb_real),
+                       outer, channels, inner);
+        gpu->bias_grad(gpu, relu ? G(x, mb_real) : NULL, G(dy, mb_real), G(bias, mb_real),
+                       outer, channels, inner);
+        compare(relu ? "bias_grad with relu" : "bias_grad", &bias, T_REAL, channels, tol, 0, 0);
+        compare(relu ? "bias_grad's masked dy" : "bias_grad leaves dy", &dy, T_REAL, n, NULL,
+                EXACT);
         free(tol);
         pb_free(&x);
         pb_free(&bias);
+        pb_free(&dy);
     }
     n_ops_tested += 2;
 }
