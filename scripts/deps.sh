@@ -1,7 +1,7 @@
 # Sourced by the quick-start scripts: installs the Debian packages madbench needs
 # that are missing (root, or sudo). The CUDA toolkit, when present, is used from
 # /usr/local/cuda and is never required.
-MB_BUILD_PACKAGES="build-essential cmake pkg-config zlib1g-dev libopenblas-dev liblapacke-dev libstb-dev libinih-dev libjansson-dev libzip-dev dataset-fashion-mnist"
+MB_BUILD_PACKAGES="build-essential cmake pkg-config zlib1g-dev libopenblas-dev liblapacke-dev libstb-dev libjansson-dev libzip-dev dataset-fashion-mnist"
 MB_TEST_PACKAGES="python3 python3-numpy python3-scipy python3-yaml python3-torch python3-torchvision python3-sklearn python3-pil python3-tqdm python3-requests python3-venv python3-pandas libxml2-utils clang libclang-rt-14-dev libomp-14-dev chromium slurmctld slurmd slurm-client munge"
 
 mb_install_packages() {

@@ -11,8 +11,9 @@
  * anything but the sweep file. */
 #include "mb_sweep.h"
 
+#include "mb_files.h"
+
 #include <errno.h>
-#include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,31 +28,31 @@ typedef struct {
 typedef struct {
     entry *e;
     int n, cap;
-    int rc;
 } entries;
 
-static int on_entry(void *user, const char *section, const char *name, const char *value)
+static int on_entry(void *user, const char *section, const char *name, const char *value,
+                    const char *where)
 {
     entries *es = user;
+    if (strlen(section) >= sizeof es->e->section || strlen(name) >= sizeof es->e->key)
+        return mb_fail(MB_EINPUT, "%s: section or key name too long (expected at most %zu and "
+                       "%zu characters)", where, sizeof es->e->section - 1,
+                       sizeof es->e->key - 1);
     if (es->n == es->cap) {
         es->cap = es->cap ? 2 * es->cap : 32;
         entry *e = realloc(es->e, (size_t)es->cap * sizeof *e);
-        if (!e) {
-            es->rc = mb_fail(MB_ENOMEM, "out of memory reading the sweep file");
-            return 0;
-        }
+        if (!e)
+            return mb_fail(MB_ENOMEM, "out of memory reading the sweep file");
         es->e = e;
     }
     entry *e = &es->e[es->n];
     snprintf(e->section, sizeof e->section, "%s", section);
     snprintf(e->key, sizeof e->key, "%s", name);
     e->value = strdup(value);
-    if (!e->value) {
-        es->rc = mb_fail(MB_ENOMEM, "out of memory reading the sweep file");
-        return 0;
-    }
+    if (!e->value)
+        return mb_fail(MB_ENOMEM, "out of memory reading the sweep file");
     es->n++;
-    return 1;
+    return MB_OK;
 }
 
 static void entries_free(entries *es)
@@ -301,20 +302,20 @@ int mb_sweep_load(mb_sweep *sw, const char *path, const mb_sweep_overrides *ov)
 
     entries es = {0};
     if (path) {
-        const int r = ini_parse(file, on_entry, &es);
-        if (es.rc != MB_OK) {
+        char *text;
+        size_t len;
+        if (from_folder && access(file, F_OK) != 0)
+            return mb_fail(MB_EINPUT, "%s: no sweep file (is the folder a madbench sweep?)",
+                           file);
+        MB_TRY(mb_read_file(file, "sweep file", (size_t)1 << 20, &text, &len));
+        const int r = strlen(text) != len
+                          ? mb_fail(MB_EINPUT, "%s: holds a NUL byte (expected an INI text file)",
+                                    file)
+                          : mb_ini_parse(text, file, on_entry, &es);
+        free(text);
+        if (r != MB_OK) {
             entries_free(&es);
-            return es.rc;
-        }
-        if (r < 0) {
-            entries_free(&es);
-            return mb_fail(from_folder ? MB_EINPUT : MB_EIO, "%s: cannot open the sweep file%s",
-                           file, from_folder ? " (is the folder a madbench sweep?)" : "");
-        }
-        if (r > 0) {
-            entries_free(&es);
-            return mb_fail(MB_EINPUT, "%s:%d: not an INI line (expected [section] or "
-                           "key = value)", file, r);
+            return r;
         }
     }
     sweep_keys k = {.seeds = "1", .out = "results/sweeps"};

@@ -61,7 +61,12 @@ bad variant "'loop.type' (expected section.key=value" "[variants]
 odd = loop.type"
 bad cli_grid "unknown key 'model.epoch'" "" --grid model.epoch=1,2
 "$bin" sweep "$tmp/none.ini" >/dev/null 2>"$tmp/err"; rc=$?
-[ $rc -eq 3 ] && grep -q "none.ini: cannot open the sweep file" "$tmp/err" || fail "missing file: $rc $(cat "$tmp/err")"
+[ $rc -eq 2 ] && grep -q "none.ini: cannot open the sweep file" "$tmp/err" || fail "missing file: $rc $(cat "$tmp/err")"
+# a grid line longer than a fixed line buffer (inih's 200 bytes cut it in two)
+long=$(seq 100 160 | sed 's/^/0./' | paste -sd, | sed 's/,/, /g')
+printf '[sweep]\nout = %s\n[grid]\ngenerate.lambda = %s\n' "$tmp/out" "$long" >"$tmp/longline.ini"
+[ "$("$bin" sweep "$tmp/longline.ini" --list 2>"$tmp/err" | wc -l)" -eq 61 ] ||
+    fail "a ${#long}-byte grid line: not 61 cells: $(cat "$tmp/err")"
 "$bin" sweep --help | grep -q -- "--max-parallel" || fail "--help lacks --max-parallel"
 
 # ---- --list: stable names, index order (axes in order, seeds fastest) ----
@@ -120,7 +125,7 @@ head -1 "$sw/collected.csv" | grep -q ",seed,$cols\$" || fail "metrics.csv colum
 "$bin" collect "$sw" --out "$tmp/long.csv" >/dev/null 2>&1 && [ -s "$tmp/long.jsonl" ] || fail "collect --out"
 cmp -s "$tmp/long.csv" "$sw/collected.csv" || fail "collect --out differs"
 "$bin" collect "$tmp" >/dev/null 2>"$tmp/err"; rc=$?
-[ $rc -eq 2 ] && grep -q "sweep.ini: cannot open the sweep file" "$tmp/err" || fail "collect of a non-sweep: $rc $(cat "$tmp/err")"
+[ $rc -eq 2 ] && grep -q "sweep.ini: no sweep file (is the folder a madbench sweep?)" "$tmp/err" || fail "collect of a non-sweep: $rc $(cat "$tmp/err")"
 py=""
 for p in python3 /usr/bin/python3; do $p -c 'import pandas' 2>/dev/null && { py=$p; break; }; done
 if [ -z "$py" ]; then
