@@ -91,7 +91,7 @@ int mb_run_config_write(const mb_run_config *cfg, const char *path);
 /* Every key with its default and meaning (for --help and the README). */
 void mb_run_config_help(FILE *out);
 
-/* ---- curation stages (loop/curate.c) ---- */
+/* ---- the watermark (loop/curate.c; the curation stages: loop/stages.c) ---- */
 /* The keyed watermark pattern: +-1 per value of an image [C*H*W], zero mean. */
 void mb_watermark_pattern(uint64_t key, size_t n_values, float *pattern);
 /* x <- clamp(x + eps * pattern, 0, 1) for every image of ds. */

@@ -1,7 +1,8 @@
-/* loop/curate.c — the curation stages between one generation and the next:
- * watermarking, provenance detection, filtering, tail reweighting, and the
- * assembly of the next train set. Every random choice is Philox at a counter
- * derived from (seed, generation, purpose, sample), so a resumed run repeats it. */
+/* loop/curate.c — the pieces the curation stages (loop/stages.c) are made of:
+ * the watermark, the provenance detector's decisions, the threshold count,
+ * keep-the-best, systematic resampling and set selection. Every random choice is
+ * Philox at a counter derived from (seed, generation, purpose, sample), so a
+ * resumed run repeats it. */
 #include "loop_internal.h"
 #include "mb_philox.h"
 
@@ -64,6 +65,34 @@ void mb_watermark_scores(const mb_dataset *ds, const float *pattern, double *sco
         /* ||pattern|| = sqrt(per) for a +-1 pattern */
         score[i] = xx > 0 ? xp / (sqrt(xx) * sqrt((double)per)) : 0;
     }
+}
+
+long mb_loop_count_above(const double *score, int n, double threshold, unsigned char *keep,
+                         long *dropped)
+{
+    long above = 0;
+    for (int i = 0; i < n; i++) {
+        if (!(score[i] > threshold))
+            continue;
+        above++;
+        if (keep) {
+            *dropped += keep[i] != 0;
+            keep[i] = 0;
+        }
+    }
+    return above;
+}
+
+int mb_watermark_check(const mb_dataset *ds, const float *pattern, double threshold,
+                       unsigned char *keep, long *dropped, long *flagged)
+{
+    double *score = malloc(((size_t)ds->n + 1) * sizeof *score);
+    if (!score)
+        return mb_fail(MB_ENOMEM, "out of memory checking the watermark of %d images", ds->n);
+    mb_watermark_scores(ds, pattern, score);
+    *flagged = mb_loop_count_above(score, ds->n, threshold, keep, dropped);
+    free(score);
+    return MB_OK;
 }
 
 /* ---- keep masks ---- */
