@@ -16,9 +16,16 @@
  * single-threaded and the parallelism is ours: the larger of the output's two
  * dimensions is cut into blocks whose size depends only on the shape, and the
  * blocks are shared among the OpenMP threads. Each block is the same
- * single-threaded call whatever the thread count, so results are too. */
-#define MB_GEMM_BLOCKS 32     /* blocks per GEMM (at most) */
-#define MB_GEMM_MIN_BLOCK 32  /* rows or columns per block (at least) */
+ * single-threaded call whatever the thread count, so results are too.
+ * Every block packs the operand the blocks share (k x the other dimension) again,
+ * so there are about dim / (MB_GEMM_SHARED_RATIO x the other dimension) blocks:
+ * repacking then costs about a quarter of the packing. (A weight gradient,
+ * 64 x 288 with k = 6272, was cut into 9 blocks that each repacked the 64 x 6272
+ * operand.) Never fewer than two when the dimension allows, so that two threads
+ * share every large GEMM, and of equal lengths (to 16). */
+#define MB_GEMM_BLOCKS 32      /* blocks per GEMM (at most) */
+#define MB_GEMM_MIN_BLOCK 32   /* rows or columns per block (at least) */
+#define MB_GEMM_SHARED_RATIO 4 /* block length / the other dimension (about) */
 
 static void blas_gemm(int trans_a, int trans_b, int m, int n, int k, mb_real alpha,
                       const mb_real *a, int lda, const mb_real *b, int ldb, mb_real beta,
@@ -36,9 +43,15 @@ static void cpu_gemm(mb_backend *be, int trans_a, int trans_b, int m, int n, int
     (void)be;
     if (m <= 0 || n <= 0)
         return;
-    const int split_rows = m > n, dim = split_rows ? m : n;
-    int block = (dim + MB_GEMM_BLOCKS - 1) / MB_GEMM_BLOCKS;
-    block = block < MB_GEMM_MIN_BLOCK ? MB_GEMM_MIN_BLOCK : (block + 15) / 16 * 16;
+    const int split_rows = m > n, dim = split_rows ? m : n, other = split_rows ? n : m;
+    const long per_block = (long)MB_GEMM_SHARED_RATIO * other > MB_GEMM_MIN_BLOCK
+                               ? (long)MB_GEMM_SHARED_RATIO * other : MB_GEMM_MIN_BLOCK;
+    long wanted = dim / per_block;
+    if (wanted < 2)
+        wanted = dim >= 2 * MB_GEMM_MIN_BLOCK ? 2 : 1;
+    if (wanted > MB_GEMM_BLOCKS)
+        wanted = MB_GEMM_BLOCKS;
+    const int block = (int)((dim + wanted - 1) / wanted + 15) / 16 * 16;
     const int n_blocks = (dim + block - 1) / block;
     const double flops = 2.0 * m * n * k;
 #pragma omp parallel for schedule(dynamic, 1) if (n_blocks > 1 && flops > 1e6)
