@@ -252,24 +252,15 @@ static int run(mb_backend *be, const metrics_cli *c, const char *src_a, const ch
         rc = mb_pixel_variance(be, a.images, a.n, p, &pixel_var_a);
     if (rc == MB_OK)
         rc = mb_pixel_variance(be, b.images, b.n, p, &pixel_var_b);
-    if (rc == MB_OK && c->json) { /* the table's metric columns, then this command's own */
-        mb_row row = {.metrics = r};
-        json_t *obj = mb_row_json(&row, MB_COL_METRIC);
-        json_t *own = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:s}",
-                                "features", mb_feature_kind_name(c->features),
-                                "judge_accuracy", mb_json_real(j.test_accuracy),
-                                "pixel_variance", mb_json_real(pixel_var_b),
-                                "ref_pixel_variance", mb_json_real(pixel_var_a),
-                                "suite_seconds", mb_json_real(suite_seconds),
-                                "suite_cpu_seconds", mb_json_real(suite_cpu_seconds),
-                                "device", be->name);
-        char *line = obj && own && !json_object_update(obj, own) ? mb_json_line(obj) : NULL;
-        if (line)
-            fputs(line, stdout);
-        else
-            rc = mb_fail(MB_ENOMEM, "metrics: out of memory writing JSON");
-        free(line);
-        json_decref(obj), json_decref(own);
+    if (rc == MB_OK && c->json) {
+        rc = mb_cli_print_metrics_json(
+            &r, json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:s}", "features",
+                          mb_feature_kind_name(c->features), "judge_accuracy",
+                          mb_json_real(j.test_accuracy), "pixel_variance",
+                          mb_json_real(pixel_var_b), "ref_pixel_variance",
+                          mb_json_real(pixel_var_a), "suite_seconds", mb_json_real(suite_seconds),
+                          "suite_cpu_seconds", mb_json_real(suite_cpu_seconds), "device",
+                          be->name));
     } else if (rc == MB_OK) {
         printf("reference A: %s (%d images)\ngenerated B: %s (%d images)\n", a.source, a.n,
                b.source, b.n);

@@ -19,6 +19,18 @@ typedef struct {
     mb_npy_array mu, sigma; /* host statistics, or empty */
 } feature_file;
 
+int mb_cli_print_metrics_json(const mb_metrics_result *r, json_t *own)
+{
+    mb_row row = {.metrics = *r};
+    json_t *obj = mb_row_json(&row, MB_COL_METRIC);
+    char *line = obj && own && !json_object_update(obj, own) ? mb_json_line(obj) : NULL;
+    if (line)
+        fputs(line, stdout);
+    free(line);
+    json_decref(obj), json_decref(own);
+    return line ? MB_OK : mb_fail(MB_ENOMEM, "metrics: out of memory writing JSON");
+}
+
 int mb_cli_is_feature_file(const char *path)
 {
     return mb_npy_is_npy_name(path) || mb_npy_is_npz_name(path);
@@ -162,19 +174,11 @@ static int whole_suite(mb_backend *be, const mb_metrics_options *opt, int json,
     mb_metrics_ref_destroy(ref);
     const double seconds = mb_now_seconds() - t0;
     const double cpu_seconds = (double)(clock() - cpu0) / CLOCKS_PER_SEC;
-    if (rc == MB_OK && json) { /* the table's metric columns, then this command's own */
-        mb_row row = {.metrics = r};
-        json_t *obj = mb_row_json(&row, MB_COL_METRIC);
-        json_t *own = json_pack("{s:s, s:o, s:o, s:s}", "features", "file",
-                                "suite_seconds", mb_json_real(seconds),
-                                "suite_cpu_seconds", mb_json_real(cpu_seconds), "device", be->name);
-        char *line = obj && own && !json_object_update(obj, own) ? mb_json_line(obj) : NULL;
-        if (line)
-            fputs(line, stdout);
-        else
-            rc = mb_fail(MB_ENOMEM, "metrics: out of memory writing JSON");
-        free(line);
-        json_decref(obj), json_decref(own);
+    if (rc == MB_OK && json) {
+        rc = mb_cli_print_metrics_json(
+            &r, json_pack("{s:s, s:o, s:o, s:s}", "features", "file", "suite_seconds",
+                          mb_json_real(seconds), "suite_cpu_seconds", mb_json_real(cpu_seconds),
+                          "device", be->name));
     } else if (rc == MB_OK) {
         describe("reference A", a);
         describe("generated B", b);
