@@ -87,11 +87,21 @@ typedef struct {
  * never more than a few hundred MB of distances at once. */
 int mb_knn_sq_radii(mb_backend *be, const double *x, int n, int d, int k, double *sq_radius,
                     double *mean_dist);
+/* The radii of the real inliers: inlier_sq_radius[i] = sq_radius[i] when x[i]
+ * lies inside the k-NN balls of at least min_balls other samples of x
+ * (d(x_i, x_j) < r_j, j != i: the precision test of x_i against the rest of
+ * its own set), else -1 (a ball that holds nothing). Backend [n] arrays. */
+int mb_knn_inlier_sq_radii(mb_backend *be, const double *x, int n, int d,
+                           const double *sq_radius, int min_balls, double *inlier_sq_radius);
 /* fake_inside (host [n_fake], may be NULL): 1 where fake sample j lies inside the
- * real manifold (some real ball holds it: the precision criterion), else 0. */
+ * real manifold (some real ball holds it: the precision criterion), else 0.
+ * fake_inside_inlier (host [n_fake]; with inlier_sq_radius, backend [n_real], as
+ * mb_knn_inlier_sq_radii writes it; both may be NULL): 1 where the ball of some
+ * real inlier holds fake sample j. */
 int mb_prdc_compute(mb_backend *be, const double *real, int n_real, const double *real_sq_radius,
                     const double *fake, int n_fake, const double *fake_sq_radius, int d, int k,
-                    mb_prdc *out, unsigned char *fake_inside);
+                    mb_prdc *out, unsigned char *fake_inside, const double *inlier_sq_radius,
+                    unsigned char *fake_inside_inlier);
 
 /* ---- Vendi score (Friedman & Dieng 2023) with the cosine kernel:
  * exp(-sum l log l) over the eigenvalues of K / n (0 log 0 = 0), computed on the
@@ -148,8 +158,10 @@ typedef struct {
     double ref_vendi, ref_mean_pairwise_dist, ref_effective_rank, ref_cov_trace, ref_cov_log_det;
     double tail95, tail99;          /* share beyond the reference's 95th / 99th percentile
                                        of the Mahalanobis radius under the reference fit */
-    double tail95_on, tail99_on;    /* share beyond it and inside the reference's k-NN
-                                       manifold (Kynkaanniemi et al. 2019's precision test) */
+    double tail95_on, tail99_on;    /* share beyond it, inside the k-NN ball of a real
+                                       inlier (Kynkaanniemi et al. 2019's precision test
+                                       without the balls of real outliers) and, with attr,
+                                       not malformed */
     double off_manifold;            /* share outside that manifold: 1 - precision */
     int has_classes;
     mb_class_stats classes, ref_classes;

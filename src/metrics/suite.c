@@ -1,6 +1,6 @@
 /* metrics/suite.c — every statistic of a generation against the reference set.
  * The reference's part of each metric (Gaussian fit and its square root and
- * whitening, k-NN radii, Mahalanobis percentiles, class histogram) is computed
+ * whitening, k-NN radii and inliers, Mahalanobis percentiles, class histogram) is computed
  * once in mb_metrics_ref_create; mb_metrics_compare then costs one pass per
  * generated set. */
 #include "mb_metrics.h"
@@ -16,6 +16,7 @@ struct mb_metrics_ref {
     double *x;          /* backend [n, d] float64 features */
     mb_gaussian_fit fit;
     double *sq_radius;  /* backend [n]: k-NN radii */
+    double *inlier_sq_radius; /* backend [n]: k-NN radii of the inliers, -1 for outliers */
     double mean_dist, vendi;
     double r2_q95, r2_q99;
     double radius_hi;   /* tail figure: 1.5 x the 99.9th percentile of the radius */
@@ -63,6 +64,7 @@ void mb_metrics_ref_destroy(mb_metrics_ref *ref)
     mb_backend *be = ref->be;
     be->free(be, ref->x);
     be->free(be, ref->sq_radius);
+    be->free(be, ref->inlier_sq_radius);
     mb_gaussian_fit_free(be, &ref->fit);
     free(ref->attr);
     free(ref);
@@ -92,7 +94,8 @@ static int ref_create(mb_metrics_ref **out, mb_backend *be, double *x, int n, in
     double *r2 = malloc((size_t)n * sizeof *r2);
     ref->x = x;
     ref->sq_radius = be->alloc(be, (size_t)n * sizeof(double));
-    if (!r2 || !ref->x || !ref->sq_radius) {
+    ref->inlier_sq_radius = be->alloc(be, (size_t)n * sizeof(double));
+    if (!r2 || !ref->x || !ref->sq_radius || !ref->inlier_sq_radius) {
         rc = mb_fail(MB_ENOMEM, "out of memory for %d reference features of dimension %d", n, d);
         goto fail;
     }
@@ -100,6 +103,9 @@ static int ref_create(mb_metrics_ref **out, mb_backend *be, double *x, int n, in
         goto fail;
     if ((rc = mb_knn_sq_radii(be, ref->x, n, d, opt->prdc_k, ref->sq_radius,
                               &ref->mean_dist)) != MB_OK)
+        goto fail;
+    if ((rc = mb_knn_inlier_sq_radii(be, ref->x, n, d, ref->sq_radius, 1,
+                                     ref->inlier_sq_radius)) != MB_OK)
         goto fail;
     if ((rc = mb_vendi(be, ref->x, n, d, &ref->vendi)) != MB_OK)
         goto fail;
@@ -152,8 +158,9 @@ static int compare(mb_metrics_ref *ref, double *x, int n, const int *labels, con
     double *sq_radius = be->alloc(be, (size_t)n * sizeof(double));
     double *r2 = malloc((size_t)n * sizeof *r2);
     unsigned char *inside = malloc((size_t)n);
+    unsigned char *inside_inlier = malloc((size_t)n);
     int rc = MB_OK;
-    if (!x || !sq_radius || !r2 || !inside) {
+    if (!x || !sq_radius || !r2 || !inside || !inside_inlier) {
         rc = mb_fail(MB_ENOMEM, "out of memory for %d generated features of dimension %d", n, d);
         goto done;
     }
@@ -178,7 +185,7 @@ static int compare(mb_metrics_ref *ref, double *x, int n, const int *labels, con
     if ((rc = mb_knn_sq_radii(be, x, n, d, k, sq_radius, &r->mean_pairwise_dist)) != MB_OK)
         goto done;
     if ((rc = mb_prdc_compute(be, ref->x, ref->n, ref->sq_radius, x, n, sq_radius, d, k,
-                              &r->prdc, inside)) != MB_OK)
+                              &r->prdc, inside, ref->inlier_sq_radius, inside_inlier)) != MB_OK)
         goto done;
     if ((rc = mb_vendi(be, x, n, d, &r->vendi)) != MB_OK)
         goto done;
@@ -192,15 +199,18 @@ static int compare(mb_metrics_ref *ref, double *x, int n, const int *labels, con
     r->ref_cov_log_det = mb_log_det(ref->fit.eval, d);
     if ((rc = mb_mahalanobis_sq(be, &ref->fit, x, n, r2)) != MB_OK)
         goto done;
-    /* Raw tails count every far sample; the on-manifold tails only those inside
-     * the real k-NN manifold (precision's criterion), so junk far from the centre
-     * raises off_manifold, not the tail. */
+    /* Raw tails count every far sample. The on-manifold tails count only samples
+     * inside the ball of a real inlier (precision's test without the balls of real
+     * outliers, which reach into empty space) and, where a measurer judges the
+     * shapes (attr), never a malformed one: junk raises off_manifold or malformed,
+     * not the tail. */
     long long beyond95 = 0, beyond99 = 0, on95 = 0, on99 = 0, off = 0;
     for (int i = 0; i < n; i++) {
+        const int on = inside_inlier[i] && !(attr && !isfinite(attr[i]));
         beyond95 += r2[i] > ref->r2_q95;
         beyond99 += r2[i] > ref->r2_q99;
-        on95 += inside[i] && r2[i] > ref->r2_q95;
-        on99 += inside[i] && r2[i] > ref->r2_q99;
+        on95 += on && r2[i] > ref->r2_q95;
+        on99 += on && r2[i] > ref->r2_q99;
         off += !inside[i];
     }
     r->tail95 = (double)beyond95 / n;
@@ -236,6 +246,7 @@ done:
     be->free(be, sq_radius);
     free(r2);
     free(inside);
+    free(inside_inlier);
     return rc;
 }
 

@@ -332,8 +332,8 @@ static int write_tail_figures(FILE *out, const char *plots_dir, mb_report_run *c
                          "(orange; green: generation 0, the real training set) over the real "
                          "test set's (grey area), on one scale. Collapse shows as mass leaving "
                          "the right tail; above each panel the share beyond the real p99, the "
-                         "part of it on the real k-NN manifold (tail99_on) and the share off "
-                         "that manifold (junk).");
+                         "part of it inside the k-NN balls of real inliers and not malformed "
+                         "(tail99_on) and the share off the real k-NN manifold (junk).");
         int drawn = 0, last = -1;
         for (int k = 0; k < run->n_rows && k < MAX_TAIL_PANELS && rc == MB_OK; k++) {
             /* long runs: generations 0, 1 (the speed table's baseline), the last one
@@ -503,8 +503,9 @@ static void write_definitions(FILE *out)
           "<div><dt>tail99_on halves at gen</dt><dd>the first generation g ≥ 2 with "
           "tail99_on(g) ≤ tail99_on(1) / 2; tail99_on = the share of samples whose Mahalanobis "
           "radius in judge space lies beyond the real test set's 99th percentile and that lie "
-          "on the real k-NN manifold (about 1% for real data), so junk far from the data is "
-          "not counted as tail. Relative to generation 1 for the same reason.</dd></div>"
+          "in the k-NN ball of a real inlier and are not malformed (about 1% for real data), "
+          "so junk is not counted as tail. Relative to generation 1 for the same "
+          "reason.</dd></div>"
           "<div><dt>recall &lt; 0.5 at gen</dt><dd>the first generation g ≥ 1 with recall(g) "
           "&lt; 0.5 (improved recall, k-NN manifolds): an absolute level, half of the real "
           "data no longer covered.</dd></div>"

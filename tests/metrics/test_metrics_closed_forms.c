@@ -272,13 +272,13 @@ static void test_prdc(void)
     mb_prdc p;
     CHECK(mb_knn_sq_radii(be, x, n, d, k, rx, &mean_dist) == MB_OK, "%s", mb_last_error());
     /* identical sets without duplicates: all exactly 1 */
-    CHECK(mb_prdc_compute(be, x, n, rx, x, n, rx, d, k, &p, NULL) == MB_OK, "%s", mb_last_error());
+    CHECK(mb_prdc_compute(be, x, n, rx, x, n, rx, d, k, &p, NULL, NULL, NULL) == MB_OK, "%s", mb_last_error());
     CHECK(p.precision == 1 && p.recall == 1 && p.density == 1 && p.coverage == 1,
           "PRDC identical sets: %.17g %.17g %.17g %.17g", p.precision, p.recall, p.density,
           p.coverage);
     /* against a brute-force implementation of prdc's definitions */
     CHECK(mb_knn_sq_radii(be, y, m, d, k, ry, NULL) == MB_OK, "%s", mb_last_error());
-    CHECK(mb_prdc_compute(be, x, n, rx, y, m, ry, d, k, &p, NULL) == MB_OK, "%s", mb_last_error());
+    CHECK(mb_prdc_compute(be, x, n, rx, y, m, ry, d, k, &p, NULL, NULL, NULL) == MB_OK, "%s", mb_last_error());
     double *hx = malloc((size_t)n * d * sizeof *hx), *hy = malloc((size_t)m * d * sizeof *hy);
     be->download(be, hx, x, (size_t)n * d * sizeof(double));
     be->download(be, hy, y, (size_t)m * d * sizeof(double));
