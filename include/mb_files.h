@@ -16,6 +16,10 @@
  * bytes (never a truncated path). */
 int mb_path(char *out, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* mkdir -p: path and every missing folder above it. MB_EINPUT when path does not
+ * fit in MB_PATH_LEN, MB_EIO naming the folder that cannot be created. */
+int mb_make_dirs(const char *path);
+
 /* Opens path for reading (blocking reads after the check). MB_EINPUT, naming
  * path and `what`, when it is missing, unreadable or not a regular file. */
 int mb_open_regular(const char *path, const char *what, int *fd);

@@ -78,21 +78,6 @@ static uint64_t config_hash(const mb_judge *j)
     return fnv1a(h, &c->seed, sizeof c->seed);
 }
 
-static int make_dirs(const char *path)
-{
-    char buf[MB_PATH_LEN];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        if (mkdir(buf, 0755) && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    return mkdir(buf, 0755) && errno != EEXIST ? -1 : 0;
-}
-
 /* The cache folder; MB_EINPUT (recorded) when its path would not fit in len. */
 static int cache_dir(const mb_judge *j, char *dir, size_t len)
 {
@@ -113,7 +98,7 @@ static int cache_dir(const mb_judge *j, char *dir, size_t len)
 int mb_judge_cache_lock(const mb_judge *j)
 {
     char dir[sizeof j->cache_path - 64], path[sizeof j->cache_path];
-    if (cache_dir(j, dir, sizeof dir) != MB_OK || make_dirs(dir) ||
+    if (cache_dir(j, dir, sizeof dir) != MB_OK || mb_make_dirs(dir) != MB_OK ||
         mb_path(path, sizeof path, "%s/judge-%016llx.lock", dir,
                 (unsigned long long)j->data_hash) != MB_OK) {
         mb_clear_error();
@@ -153,9 +138,10 @@ void mb_judge_cache_path(mb_judge *j, const char *ext)
         mb_warn("%s: the judge will not be cached", mb_last_error());
         j->cfg.no_cache = 1;
     }
-    if (!j->cfg.no_cache && make_dirs(dir))
-        mb_warn("judge cache directory %s cannot be created (%s): the judge will not be "
-                "cached", dir, strerror(errno));
+    if (!j->cfg.no_cache && mb_make_dirs(dir) != MB_OK) {
+        mb_warn("%s: the judge will not be cached", mb_last_error());
+        mb_clear_error();
+    }
 }
 
 static void fill_header(const mb_judge *j, judge_header *h)

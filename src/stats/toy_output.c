@@ -32,25 +32,6 @@ static const column columns[] = {
     COL(w2_mean), COL(w2_q50)};
 #undef COL
 
-static int mkdir_p(const char *path)
-{
-    char buf[3072];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1;; p++) {
-        if (*p == '/' || !*p) {
-            char c = *p;
-            *p = 0;
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-                return mb_fail(MB_EIO, "toy: --out %s: cannot create folder %s: %s", path, buf,
-                               strerror(errno));
-            *p = c;
-            if (!c)
-                break;
-        }
-    }
-    return MB_OK;
-}
-
 static FILE *open_in(const mb_toy_writer *w, const char *name, const char *mode)
 {
     char path[4096];
@@ -162,7 +143,7 @@ int mb_toy_writer_open(mb_toy_writer **out, const char *dir, const mb_toy_config
     now_iso(w->started, sizeof w->started);
     snprintf(w->command, sizeof w->command, "%s", command ? command : "");
     w->rows = mb_host_alloc(sizeof(mb_toy_row) * (size_t)(cfg->generations + 1), "toy rows");
-    int rc = w->rows ? mkdir_p(dir) : MB_ENOMEM;
+    int rc = w->rows ? mb_make_dirs(dir) : MB_ENOMEM;
     if (rc == MB_OK)
         rc = write_config(w);
     if (rc == MB_OK)

@@ -20,23 +20,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int sweep_make_dirs(const char *path)
-{
-    char buf[MB_PATH_MAX + 64];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        if (mkdir(buf, 0755) && errno != EEXIST)
-            return mb_fail(MB_EIO, "%s: cannot create folder: %s", buf, strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(buf, 0755) && errno != EEXIST)
-        return mb_fail(MB_EIO, "%s: cannot create folder: %s", buf, strerror(errno));
-    return MB_OK;
-}
-
 char *sweep_read_text(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -157,7 +140,7 @@ int mb_sweep_prepare(const mb_sweep *sw)
     char path[MB_PATH_MAX + 300];
     for (size_t i = 0; i < MB_ARRAY_LEN(subdirs); i++) {
         snprintf(path, sizeof path, "%s%s", sw->dir, subdirs[i]);
-        MB_TRY(sweep_make_dirs(path));
+        MB_TRY(mb_make_dirs(path));
     }
     char *text = config_text(&sw->base, sw->dir);
     if (!text)

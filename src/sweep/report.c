@@ -500,7 +500,7 @@ int mb_sweep_report(const mb_sweep *sw, const char *const *baseline, int n_basel
     const char *slash = strrchr(out_html, '/');
     snprintf(plots, sizeof plots, "%.*splots", slash ? (int)(slash - out_html + 1) : 0, out_html);
     if (rc == MB_OK)
-        rc = sweep_make_dirs(plots);
+        rc = mb_make_dirs(plots);
     char *page = NULL;
     size_t len = 0;
     FILE *f = rc == MB_OK ? open_memstream(&page, &len) : NULL;

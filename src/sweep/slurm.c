@@ -83,7 +83,7 @@ int mb_sweep_slurm(const mb_sweep *sw, const mb_sweep_slurm_options *o)
     if (!realpath(sw->dir, abs_dir))
         return mb_fail(MB_EIO, "%s: %s", sw->dir, strerror(errno));
     snprintf(dir, sizeof dir, "%s/slurm", abs_dir);
-    MB_TRY(sweep_make_dirs(dir));
+    MB_TRY(mb_make_dirs(dir));
     const char *base = strrchr(abs_dir, '/') ? strrchr(abs_dir, '/') + 1 : abs_dir;
     char name[PATH_MAX + 32], array[64], *body = NULL;
     size_t len = 0;

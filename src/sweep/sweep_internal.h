@@ -2,12 +2,11 @@
 #ifndef MB_SWEEP_INTERNAL_H
 #define MB_SWEEP_INTERNAL_H
 
+#include "mb_files.h"
 #include "mb_sweep.h"
 
 #include <stdio.h>
 
-/* mkdir -p */
-int sweep_make_dirs(const char *path);
 /* The whole file, NUL-terminated (free it), or NULL. */
 char *sweep_read_text(const char *path);
 /* Writes text to a temporary file beside path and renames it over path. */

@@ -23,6 +23,23 @@ int mb_path(char *out, size_t size, const char *fmt, ...)
                    "shorter path)", out, n, size - 1);
 }
 
+int mb_make_dirs(const char *path)
+{
+    char buf[MB_PATH_LEN];
+    MB_TRY(mb_path(buf, sizeof buf, "%s", path));
+    for (char *p = buf + 1;; p++) {
+        if (*p && *p != '/')
+            continue;
+        const char keep = *p;
+        *p = 0;
+        if (mkdir(buf, 0755) && errno != EEXIST)
+            return mb_fail(MB_EIO, "%s: cannot create folder: %s", buf, strerror(errno));
+        if (!keep)
+            return MB_OK;
+        *p = keep;
+    }
+}
+
 static const char *kind_of(mode_t mode)
 {
     return S_ISDIR(mode) ? "a folder" : S_ISFIFO(mode) ? "a FIFO" : S_ISCHR(mode) ? "a device"
