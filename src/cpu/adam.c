@@ -9,7 +9,7 @@ static void cpu_adam_step(mb_backend *be, mb_real *param, const mb_real *grad, m
 {
     (void)be;
     const mb_adam_coeffs a = mb_adam_coeffs_at(cfg, step);
-#pragma omp parallel for if (n > MB_PARALLEL_MIN)
+#pragma omp parallel for simd if (n > MB_PARALLEL_MIN)
     for (size_t i = 0; i < n; i++)
         mb_adam_update(&a, grad[i], &param[i], &m[i], &v[i]);
 }
