@@ -201,11 +201,13 @@ int mb_metrics_compare_f64(mb_metrics_ref *ref, const double *features, int n,
  * from the real data, the loop measures the model's own error, not collapse.
  * "Far": more than MB_FAR_OFF_MANIFOLD of the samples lie off the real k-NN
  * manifold, or recall is below MB_FAR_RECALL (under a tenth of the real data is
- * covered). The default experiment's generation 1 measured off_manifold 0.45,
+ * covered), or, where a measurer judges the images (shapes), more than
+ * MB_FAR_MALFORMED of them are malformed. The default experiment's generation 1 measured off_manifold 0.45,
  * recall 0.50: a blurry but working VAE stays clear of both. Returns 1 when far and
  * writes the reason (the numbers against the thresholds) to why. */
 #define MB_FAR_OFF_MANIFOLD 0.75
 #define MB_FAR_RECALL 0.1
+#define MB_FAR_MALFORMED 0.5
 int mb_metrics_far_from_real(const mb_metrics_result *r, char *why, size_t len);
 
 void mb_metrics_print_table(FILE *out, const mb_metrics_result *r);

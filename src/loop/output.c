@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,8 @@ int mb_loop_gen1_far(const run_ctx *r, char *why, size_t len)
         return -1;
     mb_metrics_result m = {.off_manifold = mb_json_number(row, "off_manifold")};
     m.prdc.recall = mb_json_number(row, "recall");
+    m.attr.malformed = mb_json_number(row, "malformed"); /* shapes only, else NaN */
+    m.has_attr = isfinite(m.attr.malformed);
     json_decref(row);
     return mb_metrics_far_from_real(&m, why, len);
 }

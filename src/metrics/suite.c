@@ -253,10 +253,14 @@ done:
 int mb_metrics_far_from_real(const mb_metrics_result *r, char *why, size_t len)
 {
     const int off = r->off_manifold > MB_FAR_OFF_MANIFOLD, low = r->prdc.recall < MB_FAR_RECALL;
-    snprintf(why, len, "off_manifold %.3f%s%.2f, recall %.3f%s%.2f", r->off_manifold,
-             off ? " > " : " <= ", MB_FAR_OFF_MANIFOLD, r->prdc.recall, low ? " < " : " >= ",
-             MB_FAR_RECALL);
-    return off || low;
+    const int junk = r->has_attr && r->attr.malformed > MB_FAR_MALFORMED;
+    const int n = snprintf(why, len, "off_manifold %.3f%s%.2f, recall %.3f%s%.2f",
+                           r->off_manifold, off ? " > " : " <= ", MB_FAR_OFF_MANIFOLD,
+                           r->prdc.recall, low ? " < " : " >= ", MB_FAR_RECALL);
+    if (r->has_attr && n >= 0 && (size_t)n < len)
+        snprintf(why + n, len - (size_t)n, ", malformed %.3f%s%.2f", r->attr.malformed,
+                 junk ? " > " : " <= ", MB_FAR_MALFORMED);
+    return off || low || junk;
 }
 
 static double *f64_copy(mb_backend *be, const double *x, int n, int d)

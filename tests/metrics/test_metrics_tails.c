@@ -13,6 +13,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Three dimensions, like the few intrinsic dimensions of real image features
  * (fashion-mnist judge features, real test vs train, 5000 each: tail99 0.016,
@@ -168,6 +169,39 @@ static void test_malformed_not_tail(mb_metrics_ref *ref, double *host)
     free(attr);
 }
 
+/* Generation 1 judged far by its malformed share (shapes): a reference with
+ * attributes (all well formed), then generated sets whose samples are the real
+ * ones, 11% and 75% of them malformed. Precision and recall stay high; only the
+ * malformed share (over MB_FAR_MALFORMED) decides. */
+static void test_far_malformed(const mb_metrics_options *opt, double *host)
+{
+    float *attr = malloc(N * sizeof *attr);
+    normal_rows(host, N, 76, INFINITY);
+    for (int i = 0; i < N; i++)
+        attr[i] = 6.0f;
+    mb_real *x = upload(host, N);
+    mb_metrics_ref *ref = NULL;
+    CHECK(mb_metrics_ref_create(&ref, be, x, N, D, NULL, 0, attr, opt) == MB_OK, "%s",
+          mb_last_error());
+    be->free(be, x);
+    normal_rows(host, N, 77, INFINITY);
+    mb_metrics_result r;
+    char why[200];
+    for (int share = 0; share < 2; share++) {
+        for (int i = 0; i < N; i++)
+            attr[i] = (share ? i % 4 : i % 9 == 0) ? NAN : 6.0f;
+        compare_attr(ref, host, attr, &r);
+        const int far = mb_metrics_far_from_real(&r, why, sizeof why);
+        printf("malformed %.3f: off_manifold %.4f recall %.4f far %d (%s)\n", r.attr.malformed,
+               r.off_manifold, r.prdc.recall, far, why);
+        CHECK(r.has_attr && far == share && strstr(why, share ? "malformed 0.750 > 0.50"
+                                                              : "malformed 0.111 <= 0.50"),
+              "malformed %g: far %d: %s", r.attr.malformed, far, why);
+    }
+    mb_metrics_ref_destroy(ref);
+    free(attr);
+}
+
 int main(void)
 {
     be = mb_backend_cpu_create();
@@ -251,6 +285,7 @@ int main(void)
     test_inliers();
     test_malformed_not_tail(ref, host);
     test_junk_in_outlier_ball(&opt, host);
+    test_far_malformed(&opt, host);
 
     mb_metrics_ref_destroy(ref);
     be->free(be, real);
