@@ -162,29 +162,17 @@ int mb_folder_has_split(const char *dir)
            mb_path(p, sizeof p, "%s/test", dir) == MB_OK && mb_data_is_dir(p);
 }
 
-/* The size a PNG file's header states: stb_image refuses very large images as
- * "unknown image type", which hides what is wrong. 0 when not a PNG. */
-static int png_header_size(FILE *f, long *w, long *h)
-{
-    unsigned char head[24];
-    const long at = ftell(f);
-    const size_t got = fread(head, 1, sizeof head, f);
-    fseek(f, at, SEEK_SET);
-    if (got < sizeof head || memcmp(head, "\x89PNG\r\n\x1a\n", 8) || memcmp(head + 12, "IHDR", 4))
-        return 0;
-    *w = (long)head[16] << 24 | head[17] << 16 | head[18] << 8 | head[19];
-    *h = (long)head[20] << 24 | head[21] << 16 | head[22] << 8 | head[23];
-    return 1;
-}
-
-/* Every chunk of a PNG file up to IEND must fit in the file. stb_image grows its
- * IDAT buffer to the length a chunk states before reading it, so a 200-byte file
- * stating a 1 GiB chunk would allocate 2 GiB. Not a PNG: nothing to check. */
-static int png_chunks_fit(const char *path, FILE *f)
+/* Walks a PNG file's chunks up to IEND (not a PNG: nothing to do). Every chunk must
+ * fit in the file: stb_image grows its IDAT buffer to the length a chunk states
+ * before reading it, so a 200-byte file stating a 1 GiB chunk would allocate
+ * 2 GiB. *stated = 1 and *w, *h = the size the IHDR chunk states, which names the
+ * problem when stb_image refuses a very large image as "unknown image type". */
+static int png_scan(const char *path, FILE *f, int *stated, long *w, long *h)
 {
     unsigned char head[8];
     const long at = ftell(f);
     int rc = MB_OK;
+    *stated = 0;
     if (fseek(f, 0, SEEK_END) != 0)
         return mb_fail(MB_EIO, "%s: cannot seek: %s", path, strerror(errno));
     const long size = ftell(f);
@@ -208,6 +196,12 @@ static int png_chunks_fit(const char *path, FILE *f)
                          pos, len, size);
             break;
         }
+        unsigned char d[8];
+        if (pos == 8 && !memcmp(head + 4, "IHDR", 4) && len >= 8 && fread(d, 1, 8, f) == 8) {
+            *stated = 1;
+            *w = (long)d[0] << 24 | d[1] << 16 | d[2] << 8 | d[3];
+            *h = (long)d[4] << 24 | d[5] << 16 | d[6] << 8 | d[7];
+        }
         if (!memcmp(head + 4, "IEND", 4))
             break;
         pos += 12 + (long)len;
@@ -215,6 +209,13 @@ static int png_chunks_fit(const char *path, FILE *f)
     }
     fseek(f, at, SEEK_SET);
     return rc;
+}
+
+/* stb_image's reason for a failure; some failures leave it empty. */
+static const char *stb_reason(void)
+{
+    const char *why = stbi_failure_reason();
+    return why && *why ? why : "corrupt or truncated data";
 }
 
 static int check_size(const char *path, long w, long h)
@@ -230,13 +231,14 @@ static int check_size(const char *path, long w, long h)
 /* Size and channels of an image file, opened as a regular file only. */
 static int image_info(const char *path, FILE *f, int *w, int *h, int *comp)
 {
-    long pw, ph;
-    MB_TRY(png_chunks_fit(path, f));
+    long pw = 0, ph = 0;
+    int stated;
+    MB_TRY(png_scan(path, f, &stated, &pw, &ph));
     if (!stbi_info_from_file(f, w, h, comp)) {
-        if (png_header_size(f, &pw, &ph))
+        if (stated)
             MB_TRY(check_size(path, pw, ph));
         return mb_fail(MB_EINPUT, "%s: cannot read the image: %s (expected a valid PNG or "
-                       "JPEG file)", path, stbi_failure_reason());
+                       "JPEG file)", path, stb_reason());
     }
     return check_size(path, *w, *h);
 }
@@ -258,11 +260,9 @@ static int load_image(const char *path, const mb_dataset *ds, int resize, uint8_
     fclose(f);
     if (rc != MB_OK)
         return rc;
-    if (!hwc) {
-        const char *why = stbi_failure_reason();
+    if (!hwc)
         return mb_fail(MB_EINPUT, "%s: cannot decode the image: %s (expected a valid PNG or "
-                       "JPEG file)", path, why && *why ? why : "corrupt or truncated data");
-    }
+                       "JPEG file)", path, stb_reason());
     uint8_t *src = hwc;
     uint8_t *resized = NULL;
     if (w != ds->width || h != ds->height) {
