@@ -29,6 +29,10 @@ int mb_fopen_regular(const char *path, const char *what, FILE **f);
 int mb_read_file(const char *path, const char *what, size_t max_bytes, char **out,
                  size_t *len);
 
+/* s with leading and trailing blanks (space, tab; a trailing CR) cut, in place:
+ * how INI keys and values, and the items of a sweep's lists, are read. */
+char *mb_trim(char *s);
+
 /* INI text as config.ini holds it: [section], key = value, comment lines starting
  * with '#' or ';', a ';' after a blank starts a comment; any line length. text is
  * modified in place; on_key gets each key with its section ("" before the first)

@@ -62,16 +62,6 @@ static void entries_free(entries *es)
     free(es->e);
 }
 
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    char *end = s + strlen(s);
-    while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-        *--end = 0;
-    return s;
-}
-
 /* The sweep owns these keys: every cell has its own seed, name and folder. */
 static int check_free_key(const char *key, const char *where)
 {
@@ -91,7 +81,7 @@ static int parse_seeds(mb_sweep *sw, const char *text, const char *where)
     sw->n_seeds = 0;
     for (char *save = NULL, *item = strtok_r(buf, ",", &save); item;
          item = strtok_r(NULL, ",", &save)) {
-        item = trim(item);
+        item = mb_trim(item);
         long lo, hi;
         char *end;
         errno = 0;
@@ -181,7 +171,7 @@ static int add_grid_axis(mb_sweep *sw, const char *key, const char *list, const 
     snprintf(ax->key, sizeof ax->key, "%s", key);
     char buf[8192];
     snprintf(buf, sizeof buf, "%s", list);
-    if (!*trim(buf))
+    if (!*mb_trim(buf))
         return mb_fail(MB_EINPUT, "%s: the grid of %s is empty (expected values separated "
                        "by commas, e.g. %s = a, b)", where, key, key);
     mb_run_config scratch;
@@ -191,7 +181,7 @@ static int add_grid_axis(mb_sweep *sw, const char *key, const char *list, const 
         char *comma = strchr(p, ',');
         if (comma)
             *comma = 0;
-        char *v = trim(p);
+        char *v = mb_trim(p);
         if (!*v)
             return mb_fail(MB_EINPUT, "%s: %s has an empty value in '%s' (expected values "
                            "separated by commas)", where, key, list);

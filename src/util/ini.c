@@ -6,8 +6,7 @@
 
 #include <string.h>
 
-/* s with leading and trailing blanks cut (in place). */
-static char *trim(char *s)
+char *mb_trim(char *s)
 {
     while (*s == ' ' || *s == '\t')
         s++;
@@ -25,7 +24,7 @@ static int parse_line(char *line, char *section, size_t section_size, const char
             *c = 0; /* an inline comment */
             break;
         }
-    char *t = trim(line);
+    char *t = mb_trim(line);
     if (!*t || *t == '#' || *t == ';')
         return MB_OK;
     if (*t == '[') {
@@ -41,7 +40,7 @@ static int parse_line(char *line, char *section, size_t section_size, const char
         return mb_fail(MB_EINPUT, "%s: not an INI line (expected [section] or key = value)",
                        where);
     *eq = 0;
-    return on_key(user, section, trim(t), trim(eq + 1), where);
+    return on_key(user, section, mb_trim(t), mb_trim(eq + 1), where);
 }
 
 int mb_ini_parse(char *text, const char *path, mb_ini_handler on_key, void *user)
