@@ -17,14 +17,7 @@ export MADBENCH_CACHE=$tmp/cache
 . "$(dirname "$0")/small_data.sh"
 data=$tmp/fm
 small_data "$data" || { echo "FAIL: cannot export the small data set" >&2; exit 1; }
-set_small="[set]
-data.source = $data
-data.n_real = 200
-data.n_test = 150
-model.epochs = 1
-run.generations = 2
-metrics.judge_epochs = 1
-metrics.kid_subset_size = 100"
+set_small=$(small_set "$data")
 
 # ---- bad sweep files: exit 2, one line naming the problem ----
 bad() { # NAME EXPECTED-MESSAGE FILE-TEXT [ARGS...]

@@ -100,14 +100,7 @@ cat >"$tmp/small.ini" <<EOF
 seeds = 1-2
 [grid]
 generate.lambda = 1, 0.6
-[set]
-data.source = $data
-data.n_real = 200
-data.n_test = 150
-model.epochs = 1
-run.generations = 2
-metrics.judge_epochs = 1
-metrics.kid_subset_size = 100
+$(small_set "$data")
 EOF
 export MADBENCH_CACHE=$tmp/cache
 "$bin" sweep "$tmp/small.ini" sweep.out="$tmp/slurm" --slurm --submit --max-parallel 2 \
