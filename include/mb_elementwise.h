@@ -22,6 +22,18 @@
  * and add the chunk sums in order: the result does not depend on the thread count. */
 #define MB_CHUNKS 64
 
+/* max(v, 0); NaN gives 0. A layer's fused ReLU and the standalone one. */
+MB_HD mb_real mb_relu(mb_real v)
+{
+    return v > 0 ? v : 0;
+}
+
+/* dx of the ReLU from its output y: dy where y > 0, else 0. */
+MB_HD mb_real mb_relu_grad(mb_real dy, mb_real y)
+{
+    return y > 0 ? dy : 0;
+}
+
 /* 1 / (1 + exp(-z)), split on the sign so that exp never overflows. */
 MB_HD mb_real mb_sigmoid(mb_real z)
 {

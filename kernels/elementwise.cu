@@ -1,6 +1,6 @@
-/* elementwise.cu — bias add and gradient (with the fused ReLU), ReLU and sigmoid, forward and backward.
- * Same arithmetic as src/cpu/elementwise.c; the sigmoid and its gradient are
- * mb_elementwise.h's. The sigmoid keeps the CPU's mix of double exp and float
+/* elementwise.cu — bias add and gradient (each with the fused ReLU), ReLU and
+ * sigmoid, forward and backward. Same arithmetic as src/cpu/elementwise.c; the
+ * ReLU, the sigmoid and their gradients are mb_elementwise.h's. The sigmoid keeps the CPU's mix of double exp and float
  * division; these kernels are memory-bound, so the double exp costs no measurable
  * time. */
 #include "mb_cuda.cuh"
@@ -11,7 +11,7 @@ static __global__ void bias_add_kernel(float *x, const float *bias, int channels
 {
     MB_FOR_EACH(i, total) {
         const float v = x[i] + bias[(i / inner) % channels];
-        x[i] = relu && !(v > 0) ? 0 : v;
+        x[i] = relu ? mb_relu(v) : v;
     }
 }
 
@@ -26,8 +26,8 @@ static __global__ void bias_grad_kernel(const float *relu_y, float *dy, float *d
     double acc = 0;
     for (size_t e = threadIdx.x; e < per_channel; e += blockDim.x) {
         const size_t o = e / inner, i = e % inner, at = (o * channels + c) * inner + i;
-        if (relu_y && !(relu_y[at] > 0))
-            dy[at] = 0;
+        if (relu_y)
+            dy[at] = mb_relu_grad(dy[at], relu_y[at]);
         acc += dy[at];
     }
     acc = mb_block_sum(acc);
@@ -38,14 +38,14 @@ static __global__ void bias_grad_kernel(const float *relu_y, float *dy, float *d
 static __global__ void relu_forward_kernel(const float *x, float *y, size_t n)
 {
     MB_FOR_EACH(i, n)
-        y[i] = x[i] > 0 ? x[i] : 0;
+        y[i] = mb_relu(x[i]);
 }
 
 static __global__ void relu_backward_kernel(const float *y, const float *dy, float *dx,
                                             size_t n)
 {
     MB_FOR_EACH(i, n)
-        dx[i] = y[i] > 0 ? dy[i] : 0;
+        dx[i] = mb_relu_grad(dy[i], y[i]);
 }
 
 static __global__ void sigmoid_forward_kernel(const float *x, float *y, size_t n)

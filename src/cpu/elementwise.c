@@ -1,5 +1,5 @@
-/* cpu/elementwise.c — bias add and gradient (with the fused ReLU), ReLU and sigmoid, forward and backward.
- * The CPU twin of kernels/elementwise.cu. */
+/* cpu/elementwise.c — bias add and gradient (each with the fused ReLU), ReLU and
+ * sigmoid, forward and backward. The CPU twin of kernels/elementwise.cu. */
 #include "cpu_internal.h"
 
 #include <math.h>
@@ -12,10 +12,8 @@ static void bias_add_row(mb_real *x, const mb_real *bias, int channels, int relu
 {
     if (relu) {
 #pragma omp simd
-        for (int c = 0; c < channels; c++) {
-            const mb_real v = x[c] + bias[c];
-            x[c] = v > 0 ? v : 0;
-        }
+        for (int c = 0; c < channels; c++)
+            x[c] = mb_relu(x[c] + bias[c]);
     } else {
 #pragma omp simd
         for (int c = 0; c < channels; c++)
@@ -40,10 +38,8 @@ static void cpu_bias_add(mb_backend *be, mb_real *x, const mb_real *bias, int ou
             const mb_real b = bias[c];
             if (relu) {
 #pragma omp simd
-                for (int i = 0; i < inner; i++) {
-                    const mb_real v = p[i] + b;
-                    p[i] = v > 0 ? v : 0;
-                }
+                for (int i = 0; i < inner; i++)
+                    p[i] = mb_relu(p[i] + b);
             } else {
 #pragma omp simd
                 for (int i = 0; i < inner; i++)
@@ -64,7 +60,7 @@ static void bias_grad_rows(const mb_real *relu_y, mb_real *dy, mb_real *dbias, i
             const mb_real *y = relu_y + (size_t)o * channels;
 #pragma omp simd
             for (int c = lo; c < hi; c++)
-                p[c] = y[c] > 0 ? p[c] : 0;
+                p[c] = mb_relu_grad(p[c], y[c]);
         }
 #pragma omp simd
         for (int c = lo; c < hi; c++)
@@ -98,7 +94,7 @@ static void cpu_bias_grad(mb_backend *be, const mb_real *relu_y, mb_real *dy, mb
                 const mb_real *y = relu_y + at;
 #pragma omp simd
                 for (int i = 0; i < inner; i++)
-                    p[i] = y[i] > 0 ? p[i] : 0;
+                    p[i] = mb_relu_grad(p[i], y[i]);
             }
             for (int i = 0; i < inner; i++)
                 acc += p[i];
@@ -112,7 +108,7 @@ static void cpu_relu_forward(mb_backend *be, const mb_real *x, mb_real *y, size_
     (void)be;
 #pragma omp parallel for simd if (n > MB_PARALLEL_MIN)
     for (size_t i = 0; i < n; i++)
-        y[i] = x[i] > 0 ? x[i] : 0;
+        y[i] = mb_relu(x[i]);
 }
 
 static void cpu_relu_backward(mb_backend *be, const mb_real *y, const mb_real *dy,
@@ -120,10 +116,8 @@ static void cpu_relu_backward(mb_backend *be, const mb_real *y, const mb_real *d
 {
     (void)be;
 #pragma omp parallel for simd if (n > MB_PARALLEL_MIN)
-    for (size_t i = 0; i < n; i++) {
-        const mb_real g = dy[i]; /* loaded unconditionally: the loop vectorises */
-        dx[i] = y[i] > 0 ? g : 0;
-    }
+    for (size_t i = 0; i < n; i++)
+        dx[i] = mb_relu_grad(dy[i], y[i]); /* dy loaded unconditionally: vectorises */
 }
 
 static void cpu_sigmoid_forward(mb_backend *be, const mb_real *x, mb_real *y, size_t n)
